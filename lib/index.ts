@@ -4,3 +4,4 @@ export * from './isa/instruction.ts';
 export * from './isa/opcode.ts';
 export type * from './object/types.ts';
 export { MapType } from './object/types.ts';
+export * from './capture/index.ts';

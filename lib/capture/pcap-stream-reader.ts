@@ -1,0 +1,120 @@
+/**
+ * Incremental classic pcap reader (draft-ietf-opsawg-pcap §4, §5): all four magics (µs/ns,
+ * either byte order). Emits one `section` and one `interface` record (id 0) from the file
+ * header, then one `packet` per record.
+ */
+import { FormatError } from '../errors.ts';
+import {
+  CaptureErrorCode, DEFAULT_MAX_CAPLEN, PCAP_FILE_HEADER_LENGTH, PCAP_RECORD_HEADER_LENGTH, PCAP_VERSION_MAJOR, PcapMagic,
+  TSRESOL_NSEC,
+} from './constants.ts';
+import { StreamBuffer } from './stream-buffer.ts';
+import type { CaptureReaderOptions, CaptureRecord, CaptureStreamReader, InterfaceRecord } from './types.ts';
+
+const NONE: readonly never[] = Object.freeze([]);
+const NS_PER_S = 1_000_000_000n;
+
+export class PcapStreamReader implements CaptureStreamReader {
+  readonly format = 'pcap' as const;
+  private readonly buf = new StreamBuffer();
+  private readonly maxCaplen: number;
+  private readonly copy: boolean;
+  private le = true;
+  /** ns per timestamp fraction unit: 1000 (µs) or 1 (ns). */
+  private fracNs = 1000;
+  private pendingInterface: InterfaceRecord | undefined;
+  private headerDone = false;
+
+  constructor(options: CaptureReaderOptions = {}) {
+    this.maxCaplen = options.maxCaplen ?? DEFAULT_MAX_CAPLEN;
+    this.copy = (options.data ?? 'copy') === 'copy';
+  }
+
+  get bytesIn(): number {
+    return this.buf.bytesIn;
+  }
+
+  append(chunk: Uint8Array): void {
+    this.buf.append(chunk);
+  }
+
+  next(): CaptureRecord | undefined {
+    if (this.pendingInterface !== undefined) {
+      const r = this.pendingInterface;
+      this.pendingInterface = undefined;
+      return r;
+    }
+    const b = this.buf;
+    if (!this.headerDone) return this.header();
+    if (b.available < PCAP_RECORD_HEADER_LENGTH) return undefined;
+    const v = b.view;
+    const p = b.start;
+    const le = this.le;
+    const caplen = v.getUint32(p + 8, le);
+    if (caplen > this.maxCaplen) {
+      throw new FormatError('pcap', CaptureErrorCode.CAPLEN_TOO_LARGE, b.position + 8, `packet record: expected a captured length of at most ${this.maxCaplen}, found ${caplen}`);
+    }
+    const total = PCAP_RECORD_HEADER_LENGTH + caplen;
+    if (b.available < total) return undefined;
+    const abs = b.position;
+    const tsNs = BigInt(v.getUint32(p, le)) * NS_PER_S + BigInt(v.getUint32(p + 4, le) * this.fracNs);
+    const origLen = v.getUint32(p + 12, le);
+    const data = this.copy ? b.bytes.slice(p + 16, p + total) : b.bytes.subarray(p + 16, p + total);
+    b.consume(total);
+    return {
+      type: 'packet', interfaceId: 0, tsNs, data, origLen, comments: NONE, flags: undefined, packetId: undefined,
+      queue: undefined, verdicts: NONE, source: 'pcap', byteOffset: abs,
+    };
+  }
+
+  finish(): FormatError | undefined {
+    const b = this.buf;
+    if (b.available === 0) {
+      if (b.bytesIn === 0) throw new FormatError('pcap', CaptureErrorCode.EMPTY, 0, 'expected a pcap file header, found an empty input');
+      return undefined;
+    }
+    if (!this.headerDone) {
+      throw new FormatError('pcap', CaptureErrorCode.SHORT_HEADER, b.position,
+        `expected a ${PCAP_FILE_HEADER_LENGTH}-byte file header, found ${b.available} bytes before the end of input`);
+    }
+    const need = b.available >= PCAP_RECORD_HEADER_LENGTH
+      ? PCAP_RECORD_HEADER_LENGTH + b.view.getUint32(b.start + 8, this.le)
+      : PCAP_RECORD_HEADER_LENGTH;
+    return new FormatError('pcap', CaptureErrorCode.TRUNCATED, b.position,
+      `packet record cut short: expected ${need} bytes, found ${b.available} before the end of input`);
+  }
+
+  private header(): CaptureRecord | undefined {
+    const b = this.buf;
+    if (b.available < PCAP_FILE_HEADER_LENGTH) return undefined;
+    const v = b.view;
+    const p = b.start;
+    const abs = b.position;
+    const magic = v.getUint32(p, true);
+    if (magic === PcapMagic.USEC || magic === PcapMagic.NSEC) this.le = true;
+    else if (magic === PcapMagic.USEC_SWAPPED || magic === PcapMagic.NSEC_SWAPPED) this.le = false;
+    else {
+      throw new FormatError('pcap', CaptureErrorCode.BAD_MAGIC, abs, `expected pcap magic a1b2c3d4 or a1b23c4d in either byte order, found ${magic.toString(16).padStart(8, '0')}`);
+    }
+    const le = this.le;
+    const nanos = v.getUint32(p, le) === PcapMagic.NSEC;
+    this.fracNs = nanos ? 1 : 1000;
+    const major = v.getUint16(p + 4, le);
+    const minor = v.getUint16(p + 6, le);
+    if (major !== PCAP_VERSION_MAJOR) {
+      throw new FormatError('pcap', CaptureErrorCode.BAD_VERSION, abs + 4, `expected pcap major version ${PCAP_VERSION_MAJOR}, found ${major}.${minor}`);
+    }
+    const snaplen = v.getUint32(p + 16, le);
+    const linkType = v.getUint32(p + 20, le) & 0xffff;
+    b.consume(PCAP_FILE_HEADER_LENGTH);
+    this.headerDone = true;
+    this.pendingInterface = {
+      type: 'interface', interfaceId: 0, sectionInterfaceId: 0, sectionIndex: 0, linkType, snaplen, name: undefined,
+      description: undefined, tsresol: nanos ? TSRESOL_NSEC : 6, tsoffset: 0n, comments: NONE, byteOffset: abs,
+    };
+    return {
+      type: 'section', format: 'pcap', sectionIndex: 0, littleEndian: le, versionMajor: major, versionMinor: minor,
+      comments: NONE, hardware: undefined, os: undefined, userAppl: undefined, byteOffset: abs,
+    };
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * pcapng writer: one little-endian section (SHB), IDBs that all share one link type and one
+ * snaplen (libpcap refuses files whose interfaces differ in either), EPBs with options in the
+ * order epb_verdict, opt_comment, epb_flags, epb_packetid, epb_queue.
+ *
+ * Blocks are assembled in a batch buffer and handed to the sink whole, `batchBytes` at a time
+ * (a block never straddles two writes). The sink takes ownership of each buffer it is given.
+ * Backpressure: `writePacket()`/`flush()` return the sink's promise when the sink returned one;
+ * the caller awaits it (`const p = w.writePacket(x); if (p) await p;`).
+ */
+import { XdpReplayError } from '../errors.ts';
+import {
+  BYTE_ORDER_MAGIC, BlockType, DEFAULT_MAX_CAPLEN, EpbOption, IdbOption, OptionCode, PCAPNG_VERSION_MAJOR,
+  PCAPNG_VERSION_MINOR, ShbOption, TSRESOL_NSEC, VerdictType,
+} from './constants.ts';
+
+/** Where the writer's bytes go; lib code never touches files or streams itself. */
+export interface Sink {
+  /** Take ownership of `bytes` (whole blocks). A returned promise asks the caller to wait. */
+  write(bytes: Uint8Array): void | Promise<void>;
+}
+
+export interface PcapngWriterOptions {
+  /** shb_userappl, e.g. "xdpreplay 0.1.0". */
+  userAppl?: string;
+  /** SHB opt_comment lines. */
+  comments?: readonly string[];
+  /** snaplen written in every IDB (default 262144). */
+  snaplen?: number;
+  /** Size of the batch handed to the sink (default 64 KiB). */
+  batchBytes?: number;
+}
+
+export interface InterfaceOut {
+  linkType: number;
+  /** if_name, e.g. "eth0:fw@exit". */
+  name?: string | undefined;
+  /** if_description. */
+  description?: string | undefined;
+  comments?: readonly string[] | undefined;
+}
+
+/** An epb_verdict to write: type 2 (XDP) / 1 (TC) with `action`, or raw `data` for other types. */
+export interface VerdictOut {
+  type: number;
+  action?: bigint | undefined;
+  data?: Uint8Array | undefined;
+}
+
+export interface PacketOut {
+  /** The id returned by addInterface(). */
+  interfaceId: number;
+  tsNs: bigint;
+  data: Uint8Array;
+  /** Defaults to data.length. */
+  origLen?: number | undefined;
+  verdicts?: readonly VerdictOut[] | undefined;
+  comments?: readonly string[] | undefined;
+  flags?: number | undefined;
+  packetId?: bigint | undefined;
+  queue?: number | undefined;
+}
+
+const utf8 = new TextEncoder();
+const DEFAULT_BATCH = 64 * 1024;
+const EPB_FIXED = 32;
+const MASK32 = 0xffffffffn;
+
+/** An epb_verdict for an XDP action (e.g. XdpAction.DROP = 1). */
+export function xdpVerdict(action: number | bigint): VerdictOut {
+  return { type: VerdictType.LINUX_EBPF_XDP, action: BigInt(action) };
+}
+
+export class PcapngWriter {
+  private readonly sink: Sink;
+  private readonly batchBytes: number;
+  private readonly snaplen: number;
+  private buf: Uint8Array;
+  private view: DataView;
+  private len = 0;
+  private linkType: number | undefined;
+  private interfaces = 0;
+  /** Packets written so far. */
+  packets = 0;
+
+  constructor(sink: Sink, options: PcapngWriterOptions = {}) {
+    this.sink = sink;
+    this.batchBytes = options.batchBytes ?? DEFAULT_BATCH;
+    this.snaplen = options.snaplen ?? DEFAULT_MAX_CAPLEN;
+    this.buf = new Uint8Array(this.batchBytes);
+    this.view = new DataView(this.buf.buffer);
+    this.sectionHeader(options);
+  }
+
+  get interfaceCount(): number {
+    return this.interfaces;
+  }
+
+  /** Write an IDB; returns its interface id. All interfaces must share one link type. */
+  addInterface(iface: InterfaceOut): number {
+    if (this.linkType === undefined) this.linkType = iface.linkType;
+    else if (iface.linkType !== this.linkType) {
+      throw new XdpReplayError('MIXED_LINK_TYPES',
+        `pcapng writer: interface ${this.interfaces} has link type ${iface.linkType}, the first interface ${this.linkType}; tcpdump cannot read such a file`);
+    }
+    const opts: [number, Uint8Array][] = [];
+    for (const c of iface.comments ?? []) opts.push([OptionCode.COMMENT, utf8.encode(c)]);
+    if (iface.name !== undefined) opts.push([IdbOption.NAME, utf8.encode(iface.name)]);
+    if (iface.description !== undefined) opts.push([IdbOption.DESCRIPTION, utf8.encode(iface.description)]);
+    opts.push([IdbOption.TSRESOL, Uint8Array.of(TSRESOL_NSEC)]);
+    const total = 20 + optionsLength(opts) + 4;
+    let at = this.begin(BlockType.IDB, total);
+    const v = this.view;
+    v.setUint16(at, iface.linkType, true);
+    v.setUint16(at + 2, 0, true);
+    v.setUint32(at + 4, this.snaplen, true);
+    at = this.putOptions(at + 8, opts);
+    this.end(at, total);
+    return this.interfaces++;
+  }
+
+  /** Append one EPB. Returns the sink's promise when a batch was handed over and the sink asked to wait. */
+  writePacket(p: PacketOut): void | Promise<void> {
+    if (p.interfaceId >= this.interfaces || p.interfaceId < 0) {
+      throw new XdpReplayError('UNKNOWN_INTERFACE', `pcapng writer: packet for interface ${p.interfaceId}, but only ${this.interfaces} were added`);
+    }
+    const data = p.data;
+    const caplen = data.length;
+    const padded = (caplen + 3) & ~3;
+    const verdicts = p.verdicts;
+    const comments = p.comments;
+    let optLen = 0;
+    let encoded: Uint8Array[] | undefined;
+    if (verdicts !== undefined) for (const vd of verdicts) optLen += 4 + pad4(1 + verdictDataLength(vd));
+    if (comments !== undefined && comments.length > 0) {
+      encoded = comments.map((c) => utf8.encode(c));
+      for (const e of encoded) {
+        if (e.length > 0xffff) throw new XdpReplayError('OPTION_TOO_LONG', `pcapng writer: comment of ${e.length} UTF-8 bytes exceeds the 65535-byte option limit`);
+        optLen += 4 + pad4(e.length);
+      }
+    }
+    if (p.flags !== undefined) optLen += 8;
+    if (p.packetId !== undefined) optLen += 12;
+    if (p.queue !== undefined) optLen += 8;
+    if (optLen > 0) optLen += 4; // opt_endofopt
+    const total = EPB_FIXED + padded + optLen;
+    const wait = this.len + total > this.buf.length ? this.handOver(total) : undefined;
+    const buf = this.buf;
+    const v = this.view;
+    let at = this.len;
+    const ts = p.tsNs;
+    v.setUint32(at, BlockType.EPB, true);
+    v.setUint32(at + 4, total, true);
+    v.setUint32(at + 8, p.interfaceId, true);
+    v.setUint32(at + 12, Number(ts >> 32n), true);
+    v.setUint32(at + 16, Number(ts & MASK32), true);
+    v.setUint32(at + 20, caplen, true);
+    v.setUint32(at + 24, p.origLen ?? caplen, true);
+    buf.set(data, at + 28);
+    at += 28 + caplen;
+    for (; (at & 3) !== 0; at++) buf[at] = 0;
+    if (optLen > 0) {
+      if (verdicts !== undefined) {
+        for (const vd of verdicts) {
+          const n = 1 + verdictDataLength(vd);
+          at = this.optionHeader(at, EpbOption.VERDICT, n);
+          buf[at] = vd.type;
+          if (vd.action !== undefined && vd.data === undefined) v.setBigUint64(at + 1, BigInt.asUintN(64, vd.action), true);
+          else if (vd.data !== undefined) buf.set(vd.data, at + 1);
+          at = this.zeroPad(at + n);
+        }
+      }
+      if (encoded !== undefined) {
+        for (const e of encoded) {
+          at = this.optionHeader(at, OptionCode.COMMENT, e.length);
+          buf.set(e, at);
+          at = this.zeroPad(at + e.length);
+        }
+      }
+      if (p.flags !== undefined) {
+        at = this.optionHeader(at, EpbOption.FLAGS, 4);
+        v.setUint32(at, p.flags, true);
+        at += 4;
+      }
+      if (p.packetId !== undefined) {
+        at = this.optionHeader(at, EpbOption.PACKETID, 8);
+        v.setBigUint64(at, BigInt.asUintN(64, p.packetId), true);
+        at += 8;
+      }
+      if (p.queue !== undefined) {
+        at = this.optionHeader(at, EpbOption.QUEUE, 4);
+        v.setUint32(at, p.queue, true);
+        at += 4;
+      }
+      at = this.optionHeader(at, OptionCode.ENDOFOPT, 0);
+    }
+    v.setUint32(at, total, true);
+    this.len = at + 4;
+    this.packets++;
+    return wait;
+  }
+
+  /** Hand every complete block written so far to the sink. */
+  flush(): void | Promise<void> {
+    if (this.len === 0) return undefined;
+    return this.handOver(0);
+  }
+
+  private handOver(need: number): void | Promise<void> {
+    const full = this.buf.subarray(0, this.len);
+    const next = new Uint8Array(Math.max(this.batchBytes, need));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+    this.len = 0;
+    return full.length > 0 ? this.sink.write(full) : undefined;
+  }
+
+  private sectionHeader(options: PcapngWriterOptions): void {
+    const opts: [number, Uint8Array][] = [];
+    for (const c of options.comments ?? []) opts.push([OptionCode.COMMENT, utf8.encode(c)]);
+    if (options.userAppl !== undefined) opts.push([ShbOption.USERAPPL, utf8.encode(options.userAppl)]);
+    const total = 24 + optionsLength(opts) + 4;
+    let at = this.begin(BlockType.SHB, total);
+    const v = this.view;
+    v.setUint32(at, BYTE_ORDER_MAGIC, true);
+    v.setUint16(at + 4, PCAPNG_VERSION_MAJOR, true);
+    v.setUint16(at + 6, PCAPNG_VERSION_MINOR, true);
+    v.setBigInt64(at + 8, -1n, true); // section length not specified
+    at = this.putOptions(at + 16, opts);
+    this.end(at, total);
+  }
+
+  /** Reserve `total` bytes, write type + length; returns where the body starts. Non-packet blocks are rare: no backpressure here. */
+  private begin(type: number, total: number): number {
+    if (this.len + total > this.buf.length) void this.handOver(total);
+    this.view.setUint32(this.len, type, true);
+    this.view.setUint32(this.len + 4, total, true);
+    return this.len + 8;
+  }
+
+  private end(at: number, total: number): void {
+    this.view.setUint32(at, total, true);
+    this.len = at + 4;
+  }
+
+  private putOptions(at: number, opts: readonly [number, Uint8Array][]): number {
+    if (opts.length === 0) return at;
+    for (const [code, value] of opts) {
+      at = this.optionHeader(at, code, value.length);
+      this.buf.set(value, at);
+      at = this.zeroPad(at + value.length);
+    }
+    return this.optionHeader(at, OptionCode.ENDOFOPT, 0);
+  }
+
+  private optionHeader(at: number, code: number, length: number): number {
+    this.view.setUint16(at, code, true);
+    this.view.setUint16(at + 2, length, true);
+    return at + 4;
+  }
+
+  private zeroPad(at: number): number {
+    for (; (at & 3) !== 0; at++) this.buf[at] = 0;
+    return at;
+  }
+}
+
+function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+function verdictDataLength(v: VerdictOut): number {
+  return v.data !== undefined ? v.data.length : 8;
+}
+
+function optionsLength(opts: readonly [number, Uint8Array][]): number {
+  if (opts.length === 0) return 0;
+  let n = 4;
+  for (const [, value] of opts) n += 4 + pad4(value.length);
+  return n;
+}
