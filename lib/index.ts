@@ -5,3 +5,6 @@ export * from './isa/opcode.ts';
 export type * from './object/types.ts';
 export { MapType } from './object/types.ts';
 export * from './capture/index.ts';
+export { loadObject, selectProgram, objectNameFromPath, type LoadObjectOptions } from './object/load-object.ts';
+export { Btf, type FormattedValue } from './object/btf.ts';
+export { formatBtfValue, stringifyFormatted } from './object/btf-format.ts';

@@ -79,7 +79,9 @@ export class ElfFile {
   readonly symtabIndex: number;
   private readonly view: DataView;
 
-  constructor(bytes: Uint8Array) {
+  constructor(input: Uint8Array) {
+    // A plain Uint8Array view: Node's Buffer.slice() would alias instead of copying.
+    const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.bytes = bytes;
     this.view = dataView(bytes);
     const h = this.readHeader();

@@ -15,6 +15,8 @@ export const BPF_F_MMAPABLE = 0x400;
 /** BPF_OBJ_NAME_LEN: kernel object names are at most 15 characters plus NUL. */
 export const BPF_OBJ_NAME_LEN = 16;
 const LEGACY_MAP_DEF_SIZE = 20;
+/** Largest global data section we accept (the kernel's array value limit is far below this anyway). */
+export const MAX_GLOBAL_DATA = 1 << 26;
 
 /** Where a map definition lives in the ELF, so relocations can find it. */
 export interface MapLocation {
@@ -75,6 +77,9 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, objName: string)
   if (btfMaps) collectBtfMaps(elf, btfMaps, btf, out);
   for (const s of elf.sections) {
     if (!isGlobalDataSection(s.name) || (s.type !== ShType.PROGBITS && s.type !== ShType.NOBITS) || (s.flags & ShFlag.ALLOC) === 0) continue;
+    if (s.size > MAX_GLOBAL_DATA) {
+      throw new FormatError('elf', 'SECTION_TOO_BIG', s.headerOffset + 32, `section "${s.name}": ${s.size} bytes of global data, expected at most ${MAX_GLOBAL_DATA}`);
+    }
     const readOnly = s.name.startsWith('.rodata');
     const datasec = btf?.types.find((t) => t.kind === BtfKind.DATASEC && t.name === s.name);
     const spec: MapSpec = {
@@ -221,6 +226,8 @@ function parseMapDef(btf: Btf, name: string, def: BtfType, depth: number): MapSp
     if (spec.keySize === 0) spec.keySize = 4;
     if (spec.valueSize === 0) spec.valueSize = 4;
   }
+  // The kernel makes DEVMAP values read-only for programs (dev_map_init_map adds the flag).
+  if (spec.type === MapType.DEVMAP || spec.type === MapType.DEVMAP_HASH) spec.flags |= BPF_F_RDONLY_PROG;
   spec.readOnly = (spec.flags & BPF_F_RDONLY_PROG) !== 0;
   return spec;
 }

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../lib/errors.ts';
+import { loadObject } from '../../lib/object/load-object.ts';
+import { describeObject, formatObjectSummary } from '../../lib/object/describe-object.ts';
+
+interface ProgsArgs {
+  object: string;
+  json: boolean;
+}
+
+/** `xdpreplay progs prog.o [--json]`: programs, maps, global data and BTF of an object. */
+export const progs: CommandModule<object, ProgsArgs> = {
+  command: 'progs <object>',
+  describe: 'list the programs, maps and global data of a BPF object file',
+  builder: (y: Argv) =>
+    y
+      .positional('object', { type: 'string', demandOption: true, describe: 'clang-compiled BPF object (.o)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ProgsArgs>,
+  handler: (argv) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(argv.object);
+    } catch (err) {
+      throw new UsageError(`progs: cannot read "${argv.object}": ${(err as Error).message}`, { cause: err });
+    }
+    const summary = describeObject(loadObject(bytes, { name: argv.object }));
+    process.stdout.write(argv.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatObjectSummary(summary)}\n`);
+  },
+};
