@@ -8,3 +8,6 @@ export * from './capture/index.ts';
 export { loadObject, selectProgram, objectNameFromPath, type LoadObjectOptions } from './object/load-object.ts';
 export { Btf, type FormattedValue } from './object/btf.ts';
 export { formatBtfValue, stringifyFormatted } from './object/btf-format.ts';
+export { loadXdpProgram, loadXdpProgramFromElf, XdpProgram, XdpMaps, type XdpResult, type XdpRunOptions, type XdpLoadOptions, type XdpMapHandle } from './xdp/xdp-program.ts';
+export { XdpAction, XDP_ACTION_NAMES } from './xdp/constants.ts';
+export type { VmFault, VmFaultKind } from './vm/fault.ts';

@@ -1,0 +1,130 @@
+import { toU64 } from '../arith64.ts';
+import { Errno } from '../maps/vm-map.ts';
+import type { Vm } from '../vm.ts';
+import type { HelperDef } from './helper-def.ts';
+
+/**
+ * bpf_trace_printk(fmt, fmt_size, a1, a2, a3) and bpf_trace_vprintk(fmt, fmt_size, data,
+ * data_len), formatted by the kernel's rules (bpf_bprintf_prepare): printable ASCII only,
+ * at most 3 (trace_printk) / 12 (vprintk) arguments, flags `0+- ` and a width, then one of
+ * d i u x X (with l / ll), c, s, p (px, pK, pI4, pi4, pI6, pi6). Anything else → -EINVAL, no
+ * line. The line is recorded without its trailing newline; r0 = formatted length.
+ * Divergence: the kernel prints `%p` hashed; we print the VM address in hex.
+ */
+
+const MAX_STR = 64;
+
+function readCString(vm: Vm, addr: number, max: number): string | undefined {
+  let s = '';
+  for (let i = 0; i < max; i++) {
+    if (vm.mem.translate(addr + i, 1, false, true) !== 0) return i === 0 ? undefined : s;
+    const c = vm.mem.u8[addr + i]!;
+    if (c === 0) return s;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+function pad(body: string, width: number, flags: string, numeric: boolean): string {
+  if (body.length >= width) return body;
+  if (flags.includes('-')) return body.padEnd(width, ' ');
+  if (flags.includes('0') && numeric) {
+    const neg = body.startsWith('-') || body.startsWith('+');
+    return neg ? body[0] + body.slice(1).padStart(width - 1, '0') : body.padStart(width, '0');
+  }
+  return body.padStart(width, ' ');
+}
+
+/** Format per the kernel rules; undefined = -EINVAL. */
+export function formatPrintk(vm: Vm, fmt: string, args: readonly bigint[], maxArgs: number): string | undefined {
+  let out = '';
+  let argi = 0;
+  for (let i = 0; i < fmt.length; i++) {
+    const ch = fmt.charCodeAt(i);
+    if (ch > 0x7e || (ch < 0x20 && !(ch >= 9 && ch <= 13))) return undefined;
+    if (fmt[i] !== '%') { out += fmt[i]; continue; }
+    if (fmt[i + 1] === '%') { out += '%'; i++; continue; }
+    if (argi >= maxArgs) return undefined;
+    i++;
+    let flags = '';
+    while ('0+- '.includes(fmt[i] ?? 'x') && i < fmt.length) flags += fmt[i++];
+    let width = 0;
+    while (i < fmt.length && fmt[i]! >= '0' && fmt[i]! <= '9') width = width * 10 + Number(fmt[i++]);
+    const arg = args[argi++] ?? 0n;
+    const c = fmt[i];
+    if (c === 'p') {
+      const ext = fmt.slice(i + 1, i + 3);
+      if (ext === 'I4' || ext === 'i4') {
+        const b = vm.mem.translate(Number(arg & 0xffffffffn), 4, false, true) === 0 ? vm.mem.u8.subarray(Number(arg), Number(arg) + 4) : undefined;
+        if (b === undefined) return undefined;
+        out += pad(ext === 'I4' ? [...b].join('.') : [...b].map((x) => String(x).padStart(3, '0')).join('.'), width, flags, false);
+        i += 2;
+      } else if (ext === 'I6' || ext === 'i6') {
+        const a = Number(arg & 0xffffffffn);
+        if (vm.mem.translate(a, 16, false, true) !== 0) return undefined;
+        const b = vm.mem.u8.subarray(a, a + 16);
+        const groups: string[] = [];
+        for (let g = 0; g < 8; g++) groups.push(((b[2 * g]! << 8) | b[2 * g + 1]!).toString(16).padStart(ext === 'I6' ? 4 : 4, '0'));
+        out += pad(ext === 'I6' ? groups.join(':') : groups.join(''), width, flags, false);
+        i += 2;
+      } else {
+        const n = fmt[i + 1];
+        if (n === 'x' || n === 'K') i++;
+        else if (n !== undefined && /[A-Za-z0-9]/.test(n)) return undefined;
+        out += pad(`0x${BigInt.asUintN(64, arg).toString(16)}`, width, flags, false);
+      }
+      continue;
+    }
+    if (c === 's') {
+      const s = readCString(vm, Number(arg & 0xffffffffn), MAX_STR);
+      out += pad(s ?? '(efault)', width, flags, false);
+      continue;
+    }
+    if (c === 'c') { out += pad(String.fromCharCode(Number(arg & 0xffn)), width, flags, false); continue; }
+    let bits = 32;
+    if (fmt[i] === 'l') { bits = 64; i++; if (fmt[i] === 'l') i++; }
+    const conv = fmt[i];
+    if (conv === undefined || !'diuxX'.includes(conv)) return undefined;
+    const u = BigInt.asUintN(bits, arg);
+    let body: string;
+    if (conv === 'd' || conv === 'i') {
+      const v = BigInt.asIntN(bits, arg);
+      body = (v >= 0n && flags.includes('+') ? '+' : v >= 0n && flags.includes(' ') ? ' ' : '') + v.toString();
+    } else if (conv === 'u') body = u.toString();
+    else body = conv === 'x' ? u.toString(16) : u.toString(16).toUpperCase();
+    out += pad(body, width, flags, true);
+  }
+  return out;
+}
+
+function emit(vm: Vm, fmtReg: number, sizeReg: number, args: bigint[], maxArgs: number): void {
+  const size = vm.L[sizeReg]! >>> 0;
+  const bytes = vm.argBytes(fmtReg, size, false);
+  if (bytes === undefined) return;
+  const nul = bytes.indexOf(0);
+  if (size === 0 || nul < 0) { vm.ret(-Errno.EINVAL); return; }
+  const text = formatPrintk(vm, String.fromCharCode(...bytes.subarray(0, nul)), args, maxArgs);
+  if (text === undefined) { vm.ret(-Errno.EINVAL); return; }
+  vm.printk.push(text.endsWith('\n') ? text.slice(0, -1) : text);
+  vm.ret(text.length);
+}
+
+function tracePrintk(vm: Vm): void {
+  emit(vm, 1, 2, [toU64(vm.L[3]!, vm.H[3]!), toU64(vm.L[4]!, vm.H[4]!), toU64(vm.L[5]!, vm.H[5]!)], 3);
+}
+
+function traceVprintk(vm: Vm): void {
+  const len = vm.L[4]! >>> 0;
+  if (len % 8 !== 0 || len > 96 || (len === 0 && (vm.L[3] !== 0 || vm.H[3] !== 0))) { vm.ret(-Errno.EINVAL); return; }
+  const data = vm.argBytes(3, len, false);
+  if (data === undefined) return;
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const args: bigint[] = [];
+  for (let i = 0; i < len; i += 8) args.push(dv.getBigUint64(i, true));
+  emit(vm, 1, 2, args, 12);
+}
+
+export const PRINTK_HELPERS: readonly HelperDef[] = [
+  { id: 6, name: 'trace_printk', fn: tracePrintk },
+  { id: 177, name: 'trace_vprintk', fn: traceVprintk },
+];

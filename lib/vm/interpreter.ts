@@ -1,0 +1,288 @@
+import { add64, arsh64, bswap32, cmpS64, cmpU64, divmod64, lsh64, mul64, rsh64, sub64 } from './arith64.ts';
+import { faultKindOf } from './fault.ts';
+import { MAX_CALL_FRAMES, STACK_FRAME_SIZE, stackFrameAddr } from './memory.ts';
+import type { ProgramImage } from './verify.ts';
+import type { Vm } from './vm.ts';
+
+/**
+ * The reference interpreter: one switch over full opcodes, one short case each (RFC 9669).
+ * The image is verified, so unknown opcodes cannot occur. Registers are vm.L / vm.H (low/high
+ * 32 bits). Every memory access goes through vm.mem.translate(); a failure, the budget, the
+ * call depth or a helper fault ends the run with vm.fault set. Returns nothing: r0 is the
+ * result, vm.exitPc / vm.image say where it stopped.
+ *
+ * Caller sets up r1 (context) before calling; r10 and the frames are set here.
+ */
+export function execute(vm: Vm, entry: ProgramImage): void {
+  const L = vm.L, H = vm.H, mem = vm.mem, view = mem.view, u8 = mem.u8;
+  const budget = vm.budget, trace = vm.trace;
+  let image = entry;
+  let op = image.op, dsts = image.dst, srcs = image.src, offs = image.off, imms = image.imm;
+  let pc = 0, count = 0, depth = 0;
+  const retPc = new Int32Array(MAX_CALL_FRAMES);
+  const retImage: ProgramImage[] = [];
+  const saved = new Int32Array(MAX_CALL_FRAMES * 8);
+  L[10] = stackFrameAddr(0) + STACK_FRAME_SIZE; H[10] = 0;
+
+  const memFault = (code: number, a: number, size: number, write: boolean): void => {
+    vm.image = image; vm.pc = pc;
+    vm.setFault(faultKindOf(code), a, size, `${write ? 'store' : 'load'} of ${size} bytes`);
+  };
+  /** Effective address of reg + off, or -1 if the register is not a 32-bit address. */
+  const ea = (r: number, off: number): number => (H[r] === 0 ? (L[r]! >>> 0) + off : -1);
+
+  for (;;) {
+    if (++count > budget) {
+      vm.image = image; vm.pc = pc; vm.insns = count - 1;
+      vm.setFault('budget', 0, 0, `instruction budget of ${budget} exhausted`);
+      return;
+    }
+    if (trace !== undefined) trace(pc, image, L, H);
+    const code = op[pc]!, d = dsts[pc]!, s = srcs[pc]!, i = imms[pc]!;
+    switch (code) {
+      // ---- ALU64 ----
+      case 0x07: add64(L, H, d, i, i >> 31); break;
+      case 0x0f: add64(L, H, d, L[s]!, H[s]!); break;
+      case 0x17: sub64(L, H, d, i, i >> 31); break;
+      case 0x1f: sub64(L, H, d, L[s]!, H[s]!); break;
+      case 0x27: mul64(L, H, d, i, i >> 31); break;
+      case 0x2f: mul64(L, H, d, L[s]!, H[s]!); break;
+      case 0x37: divmod64(L, H, d, i, i >> 31, false, offs[pc] === 1); break;
+      case 0x3f: divmod64(L, H, d, L[s]!, H[s]!, false, offs[pc] === 1); break;
+      case 0x47: L[d] |= i; H[d] |= i >> 31; break;
+      case 0x4f: L[d] |= L[s]!; H[d] |= H[s]!; break;
+      case 0x57: L[d] &= i; H[d] &= i >> 31; break;
+      case 0x5f: L[d] &= L[s]!; H[d] &= H[s]!; break;
+      case 0x67: lsh64(L, H, d, i & 63); break;
+      case 0x6f: lsh64(L, H, d, L[s]! & 63); break;
+      case 0x77: rsh64(L, H, d, i & 63); break;
+      case 0x7f: rsh64(L, H, d, L[s]! & 63); break;
+      case 0x87: { const lo = L[d]!, hi = H[d]!; L[d] = 0; H[d] = 0; sub64(L, H, d, lo, hi); break; }
+      case 0x97: divmod64(L, H, d, i, i >> 31, true, offs[pc] === 1); break;
+      case 0x9f: divmod64(L, H, d, L[s]!, H[s]!, true, offs[pc] === 1); break;
+      case 0xa7: L[d] ^= i; H[d] ^= i >> 31; break;
+      case 0xaf: L[d] ^= L[s]!; H[d] ^= H[s]!; break;
+      case 0xb7: L[d] = i; H[d] = i >> 31; break;
+      case 0xbf: {
+        const o = offs[pc]!;
+        if (o === 0) { L[d] = L[s]!; H[d] = H[s]!; }
+        else { const v = o === 8 ? (L[s]! << 24) >> 24 : o === 16 ? (L[s]! << 16) >> 16 : L[s]!; L[d] = v; H[d] = v >> 31; }
+        break;
+      }
+      case 0xc7: arsh64(L, H, d, i & 63); break;
+      case 0xcf: arsh64(L, H, d, L[s]! & 63); break;
+      case 0xd7: // bswap (v4)
+        if (i === 16) { L[d] = ((L[d]! & 0xff) << 8) | ((L[d]! >>> 8) & 0xff); H[d] = 0; }
+        else if (i === 32) { L[d] = bswap32(L[d]!); H[d] = 0; }
+        else { const lo = L[d]!; L[d] = bswap32(H[d]!); H[d] = bswap32(lo); }
+        break;
+      // ---- ALU (32-bit, result zero-extended) ----
+      case 0x04: L[d] = L[d]! + i; H[d] = 0; break;
+      case 0x0c: L[d] = L[d]! + L[s]!; H[d] = 0; break;
+      case 0x14: L[d] = L[d]! - i; H[d] = 0; break;
+      case 0x1c: L[d] = L[d]! - L[s]!; H[d] = 0; break;
+      case 0x24: L[d] = Math.imul(L[d]!, i); H[d] = 0; break;
+      case 0x2c: L[d] = Math.imul(L[d]!, L[s]!); H[d] = 0; break;
+      case 0x34: case 0x3c: {
+        const b = code === 0x34 ? i : L[s]!;
+        if (b === 0) L[d] = 0;
+        else if (offs[pc] === 1) L[d] = Math.trunc(L[d]! / b);
+        else L[d] = Math.floor((L[d]! >>> 0) / (b >>> 0));
+        H[d] = 0;
+        break;
+      }
+      case 0x44: L[d] |= i; H[d] = 0; break;
+      case 0x4c: L[d] |= L[s]!; H[d] = 0; break;
+      case 0x54: L[d] &= i; H[d] = 0; break;
+      case 0x5c: L[d] &= L[s]!; H[d] = 0; break;
+      case 0x64: L[d] = L[d]! << (i & 31); H[d] = 0; break;
+      case 0x6c: L[d] = L[d]! << (L[s]! & 31); H[d] = 0; break;
+      case 0x74: L[d] = L[d]! >>> (i & 31); H[d] = 0; break;
+      case 0x7c: L[d] = L[d]! >>> (L[s]! & 31); H[d] = 0; break;
+      case 0x84: L[d] = -L[d]!; H[d] = 0; break;
+      case 0x94: case 0x9c: {
+        const b = code === 0x94 ? i : L[s]!;
+        if (b !== 0) L[d] = offs[pc] === 1 ? L[d]! % b : (L[d]! >>> 0) % (b >>> 0);
+        H[d] = 0;
+        break;
+      }
+      case 0xa4: L[d] ^= i; H[d] = 0; break;
+      case 0xac: L[d] ^= L[s]!; H[d] = 0; break;
+      case 0xb4: L[d] = i; H[d] = 0; break;
+      case 0xbc: {
+        const o = offs[pc]!;
+        L[d] = o === 8 ? (L[s]! << 24) >> 24 : o === 16 ? (L[s]! << 16) >> 16 : L[s]!;
+        H[d] = 0;
+        break;
+      }
+      case 0xc4: L[d] = L[d]! >> (i & 31); H[d] = 0; break;
+      case 0xcc: L[d] = L[d]! >> (L[s]! & 31); H[d] = 0; break;
+      case 0xd4: // le (host is little-endian): truncate
+        if (i === 16) { L[d] &= 0xffff; H[d] = 0; } else if (i === 32) H[d] = 0;
+        break;
+      case 0xdc: // be: swap
+        if (i === 16) { L[d] = ((L[d]! & 0xff) << 8) | ((L[d]! >>> 8) & 0xff); H[d] = 0; }
+        else if (i === 32) { L[d] = bswap32(L[d]!); H[d] = 0; }
+        else { const lo = L[d]!; L[d] = bswap32(H[d]!); H[d] = bswap32(lo); }
+        break;
+      // ---- JMP (64-bit compares) ----
+      case 0x05: pc += offs[pc]!; break;
+      case 0x15: if (L[d] === i && H[d] === i >> 31) pc += offs[pc]!; break;
+      case 0x1d: if (L[d] === L[s] && H[d] === H[s]) pc += offs[pc]!; break;
+      case 0x25: if (cmpU64(L[d]!, H[d]!, i, i >> 31) > 0) pc += offs[pc]!; break;
+      case 0x2d: if (cmpU64(L[d]!, H[d]!, L[s]!, H[s]!) > 0) pc += offs[pc]!; break;
+      case 0x35: if (cmpU64(L[d]!, H[d]!, i, i >> 31) >= 0) pc += offs[pc]!; break;
+      case 0x3d: if (cmpU64(L[d]!, H[d]!, L[s]!, H[s]!) >= 0) pc += offs[pc]!; break;
+      case 0x45: if ((L[d]! & i) !== 0 || (H[d]! & (i >> 31)) !== 0) pc += offs[pc]!; break;
+      case 0x4d: if ((L[d]! & L[s]!) !== 0 || (H[d]! & H[s]!) !== 0) pc += offs[pc]!; break;
+      case 0x55: if (L[d] !== i || H[d] !== i >> 31) pc += offs[pc]!; break;
+      case 0x5d: if (L[d] !== L[s] || H[d] !== H[s]) pc += offs[pc]!; break;
+      case 0x65: if (cmpS64(L[d]!, H[d]!, i, i >> 31) > 0) pc += offs[pc]!; break;
+      case 0x6d: if (cmpS64(L[d]!, H[d]!, L[s]!, H[s]!) > 0) pc += offs[pc]!; break;
+      case 0x75: if (cmpS64(L[d]!, H[d]!, i, i >> 31) >= 0) pc += offs[pc]!; break;
+      case 0x7d: if (cmpS64(L[d]!, H[d]!, L[s]!, H[s]!) >= 0) pc += offs[pc]!; break;
+      case 0xa5: if (cmpU64(L[d]!, H[d]!, i, i >> 31) < 0) pc += offs[pc]!; break;
+      case 0xad: if (cmpU64(L[d]!, H[d]!, L[s]!, H[s]!) < 0) pc += offs[pc]!; break;
+      case 0xb5: if (cmpU64(L[d]!, H[d]!, i, i >> 31) <= 0) pc += offs[pc]!; break;
+      case 0xbd: if (cmpU64(L[d]!, H[d]!, L[s]!, H[s]!) <= 0) pc += offs[pc]!; break;
+      case 0xc5: if (cmpS64(L[d]!, H[d]!, i, i >> 31) < 0) pc += offs[pc]!; break;
+      case 0xcd: if (cmpS64(L[d]!, H[d]!, L[s]!, H[s]!) < 0) pc += offs[pc]!; break;
+      case 0xd5: if (cmpS64(L[d]!, H[d]!, i, i >> 31) <= 0) pc += offs[pc]!; break;
+      case 0xdd: if (cmpS64(L[d]!, H[d]!, L[s]!, H[s]!) <= 0) pc += offs[pc]!; break;
+      // ---- JMP32 ----
+      case 0x06: pc += i; break; // gotol
+      case 0x16: if (L[d] === i) pc += offs[pc]!; break;
+      case 0x1e: if (L[d] === L[s]) pc += offs[pc]!; break;
+      case 0x26: if (L[d]! >>> 0 > i >>> 0) pc += offs[pc]!; break;
+      case 0x2e: if (L[d]! >>> 0 > L[s]! >>> 0) pc += offs[pc]!; break;
+      case 0x36: if (L[d]! >>> 0 >= i >>> 0) pc += offs[pc]!; break;
+      case 0x3e: if (L[d]! >>> 0 >= L[s]! >>> 0) pc += offs[pc]!; break;
+      case 0x46: if ((L[d]! & i) !== 0) pc += offs[pc]!; break;
+      case 0x4e: if ((L[d]! & L[s]!) !== 0) pc += offs[pc]!; break;
+      case 0x56: if (L[d] !== i) pc += offs[pc]!; break;
+      case 0x5e: if (L[d] !== L[s]) pc += offs[pc]!; break;
+      case 0x66: if (L[d]! > i) pc += offs[pc]!; break;
+      case 0x6e: if (L[d]! > L[s]!) pc += offs[pc]!; break;
+      case 0x76: if (L[d]! >= i) pc += offs[pc]!; break;
+      case 0x7e: if (L[d]! >= L[s]!) pc += offs[pc]!; break;
+      case 0xa6: if (L[d]! >>> 0 < i >>> 0) pc += offs[pc]!; break;
+      case 0xae: if (L[d]! >>> 0 < L[s]! >>> 0) pc += offs[pc]!; break;
+      case 0xb6: if (L[d]! >>> 0 <= i >>> 0) pc += offs[pc]!; break;
+      case 0xbe: if (L[d]! >>> 0 <= L[s]! >>> 0) pc += offs[pc]!; break;
+      case 0xc6: if (L[d]! < i) pc += offs[pc]!; break;
+      case 0xce: if (L[d]! < L[s]!) pc += offs[pc]!; break;
+      case 0xd6: if (L[d]! <= i) pc += offs[pc]!; break;
+      case 0xde: if (L[d]! <= L[s]!) pc += offs[pc]!; break;
+      // ---- calls ----
+      case 0x85:
+        if (s === 0) {
+          vm.image = image; vm.pc = pc; vm.helperCalls++;
+          vm.helpers[i]!(vm);
+          if (vm.fault !== undefined) { vm.insns = count; return; }
+          if (vm.tailTarget !== undefined) {
+            image = vm.tailTarget; vm.tailTarget = undefined;
+            op = image.op; dsts = image.dst; srcs = image.src; offs = image.off; imms = image.imm;
+            pc = -1;
+          }
+        } else {
+          if (depth + 1 >= MAX_CALL_FRAMES) {
+            vm.image = image; vm.pc = pc; vm.insns = count;
+            vm.setFault('call-depth', 0, 0, `call depth exceeds ${MAX_CALL_FRAMES} frames`);
+            return;
+          }
+          retPc[depth] = pc; retImage[depth] = image;
+          const b = depth * 8;
+          saved[b] = L[6]!; saved[b + 1] = H[6]!; saved[b + 2] = L[7]!; saved[b + 3] = H[7]!;
+          saved[b + 4] = L[8]!; saved[b + 5] = H[8]!; saved[b + 6] = L[9]!; saved[b + 7] = H[9]!;
+          depth++;
+          L[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE;
+          pc += i;
+        }
+        break;
+      case 0x95:
+        if (depth === 0) { vm.image = image; vm.exitPc = pc; vm.insns = count; return; }
+        depth--;
+        {
+          const b = depth * 8;
+          L[6] = saved[b]!; H[6] = saved[b + 1]!; L[7] = saved[b + 2]!; H[7] = saved[b + 3]!;
+          L[8] = saved[b + 4]!; H[8] = saved[b + 5]!; L[9] = saved[b + 6]!; H[9] = saved[b + 7]!;
+        }
+        L[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE;
+        pc = retPc[depth]!;
+        if (retImage[depth] !== image) {
+          image = retImage[depth]!;
+          op = image.op; dsts = image.dst; srcs = image.src; offs = image.off; imms = image.imm;
+        }
+        break;
+      // ---- lddw (constant resolved at load) ----
+      case 0x18: L[d] = i; H[d] = image.immHi[pc]!; pc++; break;
+      // ---- loads ----
+      case 0x61: case 0x69: case 0x71: case 0x79: case 0x81: case 0x89: case 0x91: {
+        const size = (code & 0x18) === 0x00 ? 4 : (code & 0x18) === 0x08 ? 2 : (code & 0x18) === 0x10 ? 1 : 8;
+        const a = ea(s, offs[pc]!);
+        const c = a < 0 ? 1 : mem.translate(a, size, false);
+        if (c !== 0) { memFault(c, a < 0 ? L[s]! >>> 0 : a, size, false); vm.insns = count; return; }
+        switch (code) {
+          case 0x61: L[d] = view.getInt32(a, true); H[d] = 0; break;
+          case 0x69: L[d] = view.getUint16(a, true); H[d] = 0; break;
+          case 0x71: L[d] = u8[a]!; H[d] = 0; break;
+          case 0x79: L[d] = view.getInt32(a, true); H[d] = view.getInt32(a + 4, true); break;
+          case 0x81: L[d] = view.getInt32(a, true); H[d] = L[d]! >> 31; break;
+          case 0x89: L[d] = view.getInt16(a, true); H[d] = L[d]! >> 31; break;
+          default: L[d] = view.getInt8(a); H[d] = L[d]! >> 31; break;
+        }
+        break;
+      }
+      // ---- stores ----
+      case 0x62: case 0x6a: case 0x72: case 0x7a: case 0x63: case 0x6b: case 0x73: case 0x7b: {
+        const size = (code & 0x18) === 0x00 ? 4 : (code & 0x18) === 0x08 ? 2 : (code & 0x18) === 0x10 ? 1 : 8;
+        const a = ea(d, offs[pc]!);
+        const c = a < 0 ? 1 : mem.translate(a, size, true);
+        if (c !== 0) { memFault(c, a < 0 ? L[d]! >>> 0 : a, size, true); vm.insns = count; return; }
+        const imm = (code & 0x07) === 0x02;
+        const lo = imm ? i : L[s]!, hi = imm ? i >> 31 : H[s]!;
+        if (size === 4) view.setInt32(a, lo, true);
+        else if (size === 2) view.setInt16(a, lo, true);
+        else if (size === 1) u8[a] = lo;
+        else { view.setInt32(a, lo, true); view.setInt32(a + 4, hi, true); }
+        break;
+      }
+      // ---- atomics ----
+      case 0xc3: case 0xdb: {
+        const wide = code === 0xdb, size = wide ? 8 : 4;
+        const a = ea(d, offs[pc]!);
+        const c = a < 0 ? 1 : mem.translate(a, size, true);
+        if (c !== 0) { memFault(c, a < 0 ? L[d]! >>> 0 : a, size, true); vm.insns = count; return; }
+        atomic(L, H, view, a, wide, i, s);
+        break;
+      }
+    }
+    pc++;
+  }
+}
+
+/** Atomic read-modify-write at `a` (already checked). */
+function atomic(L: Int32Array, H: Int32Array, view: DataView, a: number, wide: boolean, op: number, s: number): void {
+  const oldLo = view.getInt32(a, true), oldHi = wide ? view.getInt32(a + 4, true) : 0;
+  let newLo = oldLo, newHi = oldHi;
+  const base = op & 0xf0;
+  if (op === 0xf1) { // cmpxchg: compare with r0
+    const eq = wide ? L[0] === oldLo && H[0] === oldHi : L[0] === oldLo;
+    if (eq) { newLo = L[s]!; newHi = H[s]!; }
+    L[0] = oldLo; H[0] = oldHi;
+  } else if (op === 0xe1) { // xchg
+    newLo = L[s]!; newHi = H[s]!;
+    L[s] = oldLo; H[s] = oldHi;
+  } else {
+    const sLo = L[s]!, sHi = H[s]!;
+    if (base === 0x00) {
+      const sum = (oldLo >>> 0) + (sLo >>> 0);
+      newLo = sum | 0; newHi = (oldHi + sHi + (sum >= 4294967296 ? 1 : 0)) | 0;
+    } else if (base === 0x40) { newLo = oldLo | sLo; newHi = oldHi | sHi; }
+    else if (base === 0x50) { newLo = oldLo & sLo; newHi = oldHi & sHi; }
+    else { newLo = oldLo ^ sLo; newHi = oldHi ^ sHi; }
+    if (op & 1) { L[s] = oldLo; H[s] = oldHi; }
+  }
+  view.setInt32(a, newLo, true);
+  if (wide) view.setInt32(a + 4, newHi, true);
+}

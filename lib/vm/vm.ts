@@ -1,0 +1,159 @@
+import type { SourceLine } from '../object/types.ts';
+import { setBig } from './arith64.ts';
+import { faultKindOf, type VmFault, type VmFaultKind } from './fault.ts';
+import type { VmMap } from './maps/vm-map.ts';
+import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, type VmMemory } from './memory.ts';
+import type { ProgramImage } from './verify.ts';
+
+/**
+ * The state of one loaded VM: memory, registers, maps, program images, helper table, and the
+ * per-packet run state that helpers read and write. The interpreter (interpreter.ts) executes
+ * an image against it; helpers (helpers/*.ts) are functions of it.
+ *
+ * Registers are two Int32Arrays: L = low 32 bits, H = high 32 bits (no BigInt on the hot path).
+ */
+
+/** A helper reads r1..r5 from vm.L/vm.H and sets r0 (vm.ret / vm.retBig), or sets vm.fault. */
+export type Helper = (vm: Vm) => void;
+
+/** Per-instruction hook (tracing, breakpoints). Unset = no cost beyond one branch. */
+export type TraceHook = (pc: number, image: ProgramImage, L: Int32Array, H: Int32Array) => void;
+
+/** Packet-buffer state of the current run (virtual addresses), maintained by lib/xdp and the xdp helpers. */
+export interface PacketState {
+  hardStart: number;
+  dataMeta: number;
+  data: number;
+  dataEnd: number;
+  /** Highest address data_end may reach (hard start + 4096 − 320). */
+  hardEnd: number;
+  /** Bytes beyond the linear part (frames > 3520 bytes), carried to the output unchanged. */
+  frags: Uint8Array;
+  /** Lowest/highest addresses of the page the run may have dirtied (zeroed before the next run). */
+  lowWater: number;
+  highWater: number;
+}
+
+export interface RedirectTarget {
+  ifindex?: number;
+  map?: string;
+  key?: number;
+  flags: number;
+}
+
+export class Vm {
+  readonly mem: VmMemory;
+  readonly L = new Int32Array(11);
+  readonly H = new Int32Array(11);
+  readonly maps: VmMap[];
+  readonly helpers: (Helper | undefined)[];
+  /** Program images by function name (entry + tail-call targets). */
+  readonly images = new Map<string, ProgramImage>();
+  budget: number;
+  trace: TraceHook | undefined;
+  /** Seeded PRNG state for bpf_get_prandom_u32 (xorshift32, never 0). */
+  rngState: number;
+
+  // ---- per-run state ----
+  insns = 0;
+  helperCalls = 0;
+  tailCalls = 0;
+  fault: VmFault | undefined;
+  /** Set by bpf_tail_call: the interpreter switches to it after the helper returns. */
+  tailTarget: ProgramImage | undefined;
+  /** Image and pc of the instruction currently executing a helper (for helper faults). */
+  image: ProgramImage | undefined;
+  pc = 0;
+  exitPc = 0;
+  printk: string[] = [];
+  redirect: RedirectTarget | undefined;
+  tsNs = 0n;
+  ifindex = 1;
+  rxQueue = 0;
+  readonly packet: PacketState;
+
+  constructor(mem: VmMemory, maps: VmMap[], helpers: (Helper | undefined)[], options: { budget: number; seed: number }) {
+    this.mem = mem;
+    this.maps = maps;
+    this.helpers = helpers;
+    this.budget = options.budget;
+    this.rngState = (options.seed >>> 0) || 0x9e3779b9;
+    this.packet = { hardStart: 0, dataMeta: 0, data: 0, dataEnd: 0, hardEnd: 0, frags: new Uint8Array(0), lowWater: 0, highWater: 0 };
+  }
+
+  resetRun(): void {
+    this.insns = 0;
+    this.helperCalls = 0;
+    this.tailCalls = 0;
+    this.fault = undefined;
+    this.tailTarget = undefined;
+    this.printk = [];
+    this.redirect = undefined;
+  }
+
+  /** Set r0 from a JS integer (negative = errno), exact up to ±2^53. */
+  ret(v: number): void {
+    this.L[0] = v | 0;
+    this.H[0] = v < 0 ? (v >= -0x80000000 ? -1 : Math.floor(v / 4294967296) | 0) : Math.floor(v / 4294967296) | 0;
+  }
+
+  retBig(v: bigint): void {
+    setBig(this.L, this.H, 0, v);
+  }
+
+  /** Unsigned 32-bit view of argument register r (1..5). */
+  argU32(r: number): number {
+    return this.L[r]! >>> 0;
+  }
+
+  /** Map behind a map-handle argument, or undefined after recording a fault. */
+  mapArg(r: number): VmMap | undefined {
+    const v = this.L[r]! >>> 0;
+    const i = (v - MAP_HANDLE_BASE) / MAP_HANDLE_STRIDE;
+    if (this.H[r] === 0 && Number.isInteger(i) && i >= 0 && i < this.maps.length) return this.maps[i];
+    this.setFault('bad-helper-arg', v, 0, `r${r} is not a map`);
+    return undefined;
+  }
+
+  /**
+   * Borrow `size` bytes of VM memory at the address in register r for a helper, checked like
+   * a program access; undefined after recording a fault. size 0 → empty view (no check).
+   */
+  argBytes(r: number, size: number, write: boolean): Uint8Array | undefined {
+    if (size === 0) return new Uint8Array(0);
+    const a = this.L[r]! >>> 0;
+    if (this.H[r] !== 0) {
+      this.setFault('out-of-bounds', a, size, `helper argument r${r} is not a 32-bit address`);
+      return undefined;
+    }
+    const code = this.mem.translate(a, size, write, true);
+    if (code !== 0) {
+      this.setFault(faultKindOf(code), a, size, `helper ${write ? 'write' : 'read'} of ${size} bytes at r${r}`);
+      return undefined;
+    }
+    return this.mem.u8.subarray(a, a + size);
+  }
+
+  setFault(kind: VmFaultKind, addr: number, size: number, what: string): void {
+    const image = this.image;
+    const pc = this.pc;
+    const line: SourceLine | undefined = image?.lines[pc];
+    const region = size > 0 || kind === 'out-of-bounds' ? this.mem.regionNear(addr) : '';
+    const where = line === undefined ? '' : ` (${line.file}:${line.line})`;
+    const addrText = size > 0 ? ` at 0x${addr.toString(16)} size ${size} [${region}]` : '';
+    this.fault = {
+      kind, pc, program: image?.name ?? '', addr, size, region, line,
+      message: `${kind}: insn ${pc}${where}: ${what}${addrText}`,
+    };
+  }
+
+  /** xorshift32 step. */
+  nextRandom(): number {
+    let x = this.rngState;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rngState = x >>> 0;
+    return this.rngState;
+  }
+}

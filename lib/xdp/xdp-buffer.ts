@@ -1,0 +1,104 @@
+import { CTX_ADDR, PACKET_PAGE_ADDR, PACKET_PAGE_SIZE } from '../vm/memory.ts';
+import type { Vm } from '../vm/vm.ts';
+import { ETH_HLEN, MAX_LINEAR, MAX_META_LEN, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_PACKET_HEADROOM, XdpMd } from './constants.ts';
+
+/**
+ * The XDP packet buffer as the kernel's BPF_PROG_TEST_RUN lays it out (see
+ * shared/kernel-facts.md): a zeroed 4096-byte page, the frame at offset 256, the first 40
+ * bytes never claimable, the last 320 bytes reserved for skb_shared_info, so at most 3520
+ * linear bytes. A longer frame keeps its first 3520 bytes linear and the rest as fragments
+ * (as the kernel does even for programs without xdp.frags); the fragments are carried to the
+ * output unchanged and count for bpf_xdp_adjust_tail shrinking.
+ *
+ * Page bytes the previous run may have dirtied are zeroed before the next run, so new head
+ * or tail bytes read as zero like in a fresh kernel page.
+ */
+
+const HARD_START = PACKET_PAGE_ADDR;
+const HARD_END = PACKET_PAGE_ADDR + PACKET_PAGE_SIZE - SKB_SHARED_INFO_SIZE;
+const DATA0 = PACKET_PAGE_ADDR + XDP_PACKET_HEADROOM;
+
+/** Lay `frame` out in the page and fill the context; frame.length must be ≥ 14. */
+export function setupFrame(vm: Vm, frame: Uint8Array, ifindex: number, rxQueue: number): void {
+  const p = vm.packet;
+  const u8 = vm.mem.u8;
+  if (p.highWater > p.lowWater) u8.fill(0, p.lowWater, p.highWater);
+  const linear = Math.min(frame.length, MAX_LINEAR);
+  u8.set(linear === frame.length ? frame : frame.subarray(0, linear), DATA0);
+  p.hardStart = HARD_START;
+  p.hardEnd = HARD_END;
+  p.data = DATA0;
+  p.dataMeta = DATA0;
+  p.dataEnd = DATA0 + linear;
+  p.frags = linear === frame.length ? EMPTY : frame.slice(linear);
+  p.lowWater = DATA0;
+  p.highWater = DATA0 + linear;
+  const v = vm.mem.view;
+  v.setUint32(CTX_ADDR + XdpMd.INGRESS_IFINDEX, ifindex >>> 0, true);
+  v.setUint32(CTX_ADDR + XdpMd.RX_QUEUE_INDEX, rxQueue >>> 0, true);
+  v.setUint32(CTX_ADDR + XdpMd.EGRESS_IFINDEX, 0, true);
+  syncCtx(vm);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Publish data/data_end/data_meta to xdp_md and to the packet region's window. */
+export function syncCtx(vm: Vm): void {
+  const p = vm.packet;
+  const v = vm.mem.view;
+  v.setUint32(CTX_ADDR + XdpMd.DATA, p.data, true);
+  v.setUint32(CTX_ADDR + XdpMd.DATA_END, p.dataEnd, true);
+  v.setUint32(CTX_ADDR + XdpMd.DATA_META, p.dataMeta, true);
+  vm.mem.setPacketWindow(p.dataMeta, p.dataEnd);
+  if (p.dataMeta < p.lowWater) p.lowWater = p.dataMeta;
+  if (p.dataEnd > p.highWater) p.highWater = p.dataEnd;
+}
+
+const EINVAL = -22, EACCES = -13, EOPNOTSUPP = -95;
+
+/** bpf_xdp_adjust_head: 0 or -EINVAL. Metadata moves with data. */
+export function adjustHead(vm: Vm, offset: number): number {
+  const p = vm.packet;
+  const metalen = p.data - p.dataMeta;
+  const data = p.data + offset;
+  if (data < p.hardStart + XDP_FRAME_SIZE + metalen || data > p.dataEnd - ETH_HLEN) return EINVAL;
+  if (metalen > 0) vm.mem.u8.copyWithin(p.dataMeta + offset, p.dataMeta, p.data);
+  p.dataMeta += offset;
+  p.data = data;
+  syncCtx(vm);
+  return 0;
+}
+
+/** bpf_xdp_adjust_meta: 0, -EINVAL (outside headroom / past data) or -EACCES (not a multiple of 4, too long). */
+export function adjustMeta(vm: Vm, offset: number): number {
+  const p = vm.packet;
+  const meta = p.dataMeta + offset;
+  const metalen = p.data - meta;
+  if (meta < p.hardStart + XDP_FRAME_SIZE || meta > p.data) return EINVAL;
+  if ((metalen & 3) !== 0 || metalen > MAX_META_LEN) return EACCES;
+  p.dataMeta = meta;
+  syncCtx(vm);
+  return 0;
+}
+
+/** bpf_xdp_adjust_tail: grows zero-filled up to the hard end, shrinks to ≥ 14 bytes; fragments shrink first. */
+export function adjustTail(vm: Vm, offset: number): number {
+  const p = vm.packet;
+  if (p.frags.length > 0) {
+    if (offset >= 0) return offset === 0 ? 0 : EOPNOTSUPP;
+    let shrink = -offset;
+    if (shrink > p.dataEnd - p.data + p.frags.length - ETH_HLEN) return EINVAL;
+    const fromFrags = Math.min(shrink, p.frags.length);
+    p.frags = p.frags.subarray(0, p.frags.length - fromFrags);
+    shrink -= fromFrags;
+    if (p.frags.length === 0) p.dataEnd -= shrink;
+    syncCtx(vm);
+    return 0;
+  }
+  const end = p.dataEnd + offset;
+  if (end > p.hardEnd || end < p.data + ETH_HLEN) return EINVAL;
+  if (offset > 0) vm.mem.u8.fill(0, p.dataEnd, end);
+  p.dataEnd = end;
+  syncCtx(vm);
+  return 0;
+}

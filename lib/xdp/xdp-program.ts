@@ -1,0 +1,223 @@
+import { ObjectError } from '../errors.ts';
+import { HELPER_NAMES } from '../isa/helper-ids.ts';
+import { PseudoLd } from '../isa/opcode.ts';
+import { loadObject, selectProgram } from '../object/load-object.ts';
+import type { MapSpec, ObjectSpec, ProgramSpec, SourceLine } from '../object/types.ts';
+import type { VmFault } from '../vm/fault.ts';
+import { buildHelperTable, type HelperDef } from '../vm/helpers/helper-def.ts';
+import { MAP_HELPERS } from '../vm/helpers/map-helpers.ts';
+import { MISC_HELPERS } from '../vm/helpers/misc-helpers.ts';
+import { PRINTK_HELPERS } from '../vm/helpers/printk-helpers.ts';
+import { execute } from '../vm/interpreter.ts';
+import { ArrayMap } from '../vm/maps/array-map.ts';
+import { createMap, type BindableMap } from '../vm/maps/create-map.ts';
+import { ProgArrayMap } from '../vm/maps/prog-array-map.ts';
+import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MemoryLayout, VmMemory, CTX_ADDR } from '../vm/memory.ts';
+import { verifyProgram, type ProgramImage } from '../vm/verify.ts';
+import { Vm, type RedirectTarget, type TraceHook } from '../vm/vm.ts';
+import { ETH_HLEN, MAX_LINEAR, XdpAction } from './constants.ts';
+import { setupFrame } from './xdp-buffer.ts';
+import { XDP_HELPERS } from './xdp-helpers.ts';
+
+/**
+ * Load an XDP program into the reference interpreter and run packets through it, one at a
+ * time, with map state persisting across packets (as on a NIC).
+ *
+ *   const prog = loadXdpProgram(objectSpec, { program: 'xdp_fw' });
+ *   const r = prog.run(frame, { ifindex: 1, rxQueue: 0, tsNs: 123n });
+ *
+ * The result's `packet` is data … data_end as the program left it (plus any fragment bytes
+ * of frames longer than 3520 bytes), `meta` is data_meta … data. The kernel's test-run
+ * `data_out` is `meta` followed by `packet`.
+ */
+
+export const ALL_HELPERS: readonly (readonly HelperDef[])[] = [MAP_HELPERS, MISC_HELPERS, PRINTK_HELPERS, XDP_HELPERS];
+
+export interface XdpLoadOptions {
+  /** Function or section name; default: the only XDP program. */
+  program?: string;
+  /** Seed for bpf_get_prandom_u32 (default 1). */
+  seed?: number;
+  /** Instruction budget per packet (default 1,000,000). */
+  budget?: number;
+}
+
+export interface XdpRunOptions {
+  ifindex?: number;
+  rxQueue?: number;
+  /** Packet timestamp: what bpf_ktime_get_ns returns (default 0n). */
+  tsNs?: bigint;
+}
+
+export interface XdpResult {
+  /** Return value of the program (XdpAction.* for sane programs; XDP_ABORTED on a fault). */
+  action: number;
+  /** data … data_end after the program (+ fragment bytes for frames > 3520 bytes). */
+  packet: Uint8Array;
+  /** data_meta … data (empty unless bpf_xdp_adjust_meta was used). */
+  meta: Uint8Array;
+  /** Slot index of the exit (or faulting) instruction, in `exitProgram`. */
+  exitInsn: number;
+  /** Program whose image holds exitInsn (differs from the entry after a tail call). */
+  exitProgram: string;
+  line?: SourceLine;
+  /** Instructions executed (all programs of the invocation). */
+  insns: number;
+  helperCalls: number;
+  tailCalls: number;
+  printk: string[];
+  fault?: VmFault;
+  redirect?: RedirectTarget;
+  /** Set when the frame was not run (e.g. shorter than 14 bytes): why. No side effects. */
+  notRun?: string;
+  /** Bytes beyond the 3520 linear ones, kept as fragments (the kernel's multi-buffer frame). */
+  fragBytes?: number;
+}
+
+/** Host-side access to one map (tests, seeding, dumping). */
+export interface XdpMapHandle {
+  readonly spec: MapSpec;
+  lookup(key: Uint8Array): Uint8Array | undefined;
+  update(key: Uint8Array, value: Uint8Array, flags?: number): number;
+  delete(key: Uint8Array): number;
+  entries(): [Uint8Array, Uint8Array][];
+}
+
+export class XdpMaps {
+  private readonly byName = new Map<string, XdpMapHandle>();
+
+  constructor(maps: readonly BindableMap[], mem: VmMemory) {
+    for (const m of maps) {
+      const handle: XdpMapHandle = {
+        spec: m.spec,
+        lookup: (key) => {
+          const a = m.lookup(key);
+          return a === 0 ? undefined : mem.u8.slice(a, a + m.spec.valueSize);
+        },
+        update: (key, value, flags = 0) => m.update(key, value, flags),
+        delete: (key) => m.delete(key),
+        entries: () => m.entries(),
+      };
+      this.byName.set(m.spec.name, handle);
+      if (m.spec.section !== '.maps' && m.spec.section !== 'maps' && !this.byName.has(m.spec.section)) this.byName.set(m.spec.section, handle);
+    }
+  }
+
+  /** By map name; global data also by section name (`.bss`, `.data`, `.rodata`). */
+  get(name: string): XdpMapHandle | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...new Set([...this.byName.values()].map((h) => h.spec.name))];
+  }
+}
+
+export class XdpProgram {
+  readonly object: ObjectSpec;
+  readonly program: ProgramSpec;
+  readonly image: ProgramImage;
+  readonly maps: XdpMaps;
+  readonly vm: Vm;
+
+  constructor(object: ObjectSpec, options: XdpLoadOptions = {}) {
+    this.object = object;
+    this.program = selectProgram(object, options.program);
+    const layout = new MemoryLayout();
+    const programNames = object.programs.map((p) => p.name);
+    const maps = object.maps.map((spec, i) => createMap(spec, i, layout, programNames));
+    const mem = new VmMemory(layout);
+    for (const m of maps) m.bind?.(mem);
+    const helpers = buildHelperTable(ALL_HELPERS);
+    this.vm = new Vm(mem, maps, helpers, { budget: options.budget ?? 1_000_000, seed: options.seed ?? 1 });
+    const verifyOptions = {
+      helperImplemented: (id: number) => helpers[id] !== undefined,
+      helperName: (id: number) => HELPER_NAMES[id],
+      resolveLddw: (src: number, imm: number, offset: number, pc: number): [number, number] => {
+        const map = maps[imm];
+        if (map === undefined) throw new ObjectError('VERIFY', `program: insn ${pc}: lddw refers to map index ${imm}, but the object has ${maps.length} maps`);
+        if (src === PseudoLd.MAP_FD || src === PseudoLd.MAP_IDX) return [MAP_HANDLE_BASE + imm * MAP_HANDLE_STRIDE, 0];
+        const region = map instanceof ArrayMap && map.spec.maxEntries === 1 ? map.region : undefined;
+        if (region === undefined) {
+          throw new ObjectError('VERIFY', `insn ${pc}: lddw of a value address in map "${map.spec.name}", which has no direct value`);
+        }
+        if (offset < 0 || offset >= map.spec.valueSize) throw new ObjectError('VERIFY', `insn ${pc}: lddw offset ${offset} outside map "${map.spec.name}" (value size ${map.spec.valueSize})`);
+        return [region.start + offset, 0];
+      },
+    };
+    this.image = verifyProgram(this.program, verifyOptions);
+    this.vm.images.set(this.program.name, this.image);
+    // Tail-call targets: every program named by a PROG_ARRAY initialiser; the rest on demand.
+    const targets = new Set<string>();
+    for (const m of maps) if (m instanceof ProgArrayMap) for (const name of m.slots.values()) targets.add(name);
+    for (const p of object.programs) {
+      if (p === this.program) continue;
+      try {
+        this.vm.images.set(p.name, verifyProgram(p, verifyOptions));
+      } catch (err) {
+        if (targets.has(p.name)) throw err;
+      }
+    }
+    this.maps = new XdpMaps(maps, mem);
+  }
+
+  set trace(hook: TraceHook | undefined) {
+    this.vm.trace = hook;
+  }
+
+  run(frame: Uint8Array, options: XdpRunOptions = {}): XdpResult {
+    const vm = this.vm;
+    if (frame.length < ETH_HLEN) {
+      return {
+        action: XdpAction.ABORTED, packet: frame.slice(), meta: new Uint8Array(0), exitInsn: -1, exitProgram: this.program.name,
+        insns: 0, helperCalls: 0, tailCalls: 0, printk: [],
+        notRun: `frame of ${frame.length} bytes is shorter than the 14-byte Ethernet header (the kernel refuses it with EINVAL)`,
+      };
+    }
+    vm.resetRun();
+    vm.tsNs = options.tsNs ?? 0n;
+    setupFrame(vm, frame, options.ifindex ?? 1, options.rxQueue ?? 0);
+    const L = vm.L, H = vm.H;
+    L.fill(0); H.fill(0);
+    L[1] = CTX_ADDR;
+    execute(vm, this.image);
+    const p = vm.packet;
+    const u8 = vm.mem.u8;
+    const fault = vm.fault;
+    const image = vm.image ?? this.image;
+    const exitInsn = fault === undefined ? vm.exitPc : fault.pc;
+    let packet = u8.slice(p.data, p.dataEnd);
+    if (p.frags.length > 0) {
+      const all = new Uint8Array(packet.length + p.frags.length);
+      all.set(packet);
+      all.set(p.frags, packet.length);
+      packet = all;
+    }
+    const result: XdpResult = {
+      action: fault === undefined ? L[0]! >>> 0 : XdpAction.ABORTED,
+      packet,
+      meta: u8.slice(p.dataMeta, p.data),
+      exitInsn,
+      exitProgram: image.name,
+      insns: vm.insns,
+      helperCalls: vm.helperCalls,
+      tailCalls: vm.tailCalls,
+      printk: vm.printk,
+    };
+    const line = image.lines[exitInsn];
+    if (line !== undefined) result.line = line;
+    if (fault !== undefined) result.fault = fault;
+    if (vm.redirect !== undefined) result.redirect = vm.redirect;
+    if (frame.length > MAX_LINEAR) result.fragBytes = frame.length - MAX_LINEAR;
+    return result;
+  }
+}
+
+export function loadXdpProgram(object: ObjectSpec, options: XdpLoadOptions = {}): XdpProgram {
+  return new XdpProgram(object, options);
+}
+
+/** Convenience: parse ELF bytes (object name from `name`, libbpf style) and load. */
+export function loadXdpProgramFromElf(bytes: Uint8Array, options: XdpLoadOptions & { name?: string } = {}): XdpProgram {
+  return new XdpProgram(loadObject(bytes, options.name === undefined ? {} : { name: options.name }), options);
+}
