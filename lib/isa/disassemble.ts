@@ -72,7 +72,7 @@ export function disassembleEntries(program: ListingProgram, opts: ListingOptions
     if (func !== undefined) entry.func = func;
     const line = lines[pc];
     if (line !== undefined && !sameLine(line, last)) {
-      entry.src = line.text;
+      entry.src = line.text.trimStart(); // bpftool left-trims the BTF line text
       entry.file = line.file;
       entry.line_num = line.line;
       entry.line_col = line.col;
