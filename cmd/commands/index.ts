@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
+import { disasm } from './disasm.ts';
 import { progs } from './progs.ts';
 
 /** Every CLI command; each module exports one CommandModule. Add new commands here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs command modules differ in their argv types
-export const commands: CommandModule<any, any>[] = [progs];
+export const commands: CommandModule<any, any>[] = [progs, disasm];
