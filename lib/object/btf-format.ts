@@ -4,7 +4,7 @@ import { Btf, BtfIntEncoding, BtfKind, MAX_TYPE_DEPTH, type BtfType, type Format
 /**
  * Render bytes of a BTF type as JSON the way `bpftool map dump` prints `"formatted"`
  * (bpftool btf_dumper.c): integers as numbers (bool as true/false), `char[]` that holds a
- * printable NUL-terminated string as a string, structs/unions as objects keyed by member name,
+ * printable NUL-terminated string as a string, bitfields as hex strings (`"0x5"`), structs/unions as objects keyed by member name,
  * arrays as arrays, enums by enumerator name (the number when none matches), pointers as numbers,
  * DATASEC as `{ "<sec>": [ { "<var>": value }, … ] }`. Integers beyond 2^53 are bigint; use
  * `stringifyFormatted` to print them exactly.
@@ -63,8 +63,8 @@ function dump(btf: Btf, id: number, bytes: Uint8Array, off: number, depth: numbe
   switch (t.kind) {
     case BtfKind.INT: {
       const bits = t.intBits ?? t.size * 8;
-      const raw = t.intOffset || bits % 8 ? bitsAt(bytes, off * 8 + (t.intOffset ?? 0), bits) : readUnsigned(bytes, off, bits / 8);
-      return intValue(t, raw, bits);
+      if (t.intOffset || bits !== t.size * 8) return `0x${bitsAt(bytes, off * 8 + (t.intOffset ?? 0), bits).toString(16)}`;
+      return intValue(t, readUnsigned(bytes, off, t.size), bits);
     }
     case BtfKind.PTR:
       return num(readUnsigned(bytes, off, 8));
@@ -97,10 +97,10 @@ function dump(btf: Btf, id: number, bytes: Uint8Array, off: number, depth: numbe
       const out: { [key: string]: FormattedValue } = {};
       for (const m of t.members!) {
         if (m.bitSize > 0 || m.bitOffset % 8 !== 0) {
+          // bpftool prints bitfields as hex strings (btf_dumper_bitfield).
           const mt = btf.skipModifiers(m.type);
           const bits = m.bitSize || (mt.intBits ?? mt.size * 8);
-          const raw = bitsAt(bytes, off * 8 + m.bitOffset, bits);
-          out[m.name] = mt.kind === BtfKind.INT ? intValue(mt, raw, bits) : num(raw);
+          out[m.name] = `0x${bitsAt(bytes, off * 8 + m.bitOffset, bits).toString(16)}`;
         } else {
           out[m.name] = dump(btf, m.type, bytes, off + m.bitOffset / 8, depth + 1);
         }

@@ -21,7 +21,7 @@ const mutate = (f: (b: Uint8Array, v: DataView) => void): Uint8Array => {
 interface Case {
   name: string;
   bytes: () => Uint8Array;
-  error: typeof FormatError | typeof ObjectError;
+  error: typeof FormatError;
   code: string;
   byteOffset?: number;
   message?: RegExp;
