@@ -216,7 +216,7 @@ const SCENARIOS: Scenario[] = [
   one('gue-ipv6-hlen2', (r) => gueFrame(IPPROTO.IPV6, innerTcp6(), 2, false, r)),
   one('gue-control', (r) => gueFrame(IPPROTO.IPIP, innerTcp4(r), 0, true, r)),
   one('gue-unknown-inner', (r) => gueFrame(IPPROTO.TCP, innerTcp4(r), 0, false, r)),
-  one('ipip-truncated-inner', () => ipipFrame(filler(12, 22), IPPROTO.IPIP)),
+  one('ipip-truncated-inner', () => ethernet(ROUTER_MAC, CLIENT_MAC, ETH_P.IPV4, ipv4({ src: LB, dst: '10.0.1.10', proto: IPPROTO.IPIP }, filler(12, 22)))),
   one('udp-6080-no-gue', (r) => ethernet(ROUTER_MAC, CLIENT_MAC, ETH_P.IPV4, ipv4({ src: LB, dst: '10.0.1.11', proto: IPPROTO.UDP }, udp({ family: 4, src: LB, dst: '10.0.1.11' }, r.int(49152, 65535), 6080, new Uint8Array(0))))),
   // ratelimit: 12 packets from one source 10 µs apart (8 pass, 4 drop), then one 20 ms later.
   (r) => [
