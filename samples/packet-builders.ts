@@ -24,12 +24,30 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+const macCache = new Map<string, Uint8Array>();
+
 export function mac(text: string): Uint8Array {
-  return Uint8Array.from(text.split(':').map((h) => Number.parseInt(h, 16)));
+  let bytes = macCache.get(text);
+  if (bytes === undefined) {
+    bytes = Uint8Array.from(text.split(':').map((h) => Number.parseInt(h, 16)));
+    if (macCache.size < 1024) macCache.set(text, bytes);
+  }
+  return bytes.slice();
 }
 
 export function ipv4Addr(text: string): Uint8Array {
-  return Uint8Array.from(text.split('.').map(Number));
+  const out = new Uint8Array(4);
+  let octet = 0;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      out[octet++] = value;
+      value = 0;
+    } else value = value * 10 + (c - 48);
+  }
+  out[octet] = value;
+  return out;
 }
 
 export function ipv6Addr(text: string): Uint8Array {
