@@ -2,7 +2,7 @@
 // llvm-mc): compile C to BPF objects, pull section bytes out of them (until tests can use the
 // project's own ELF loader), and read what llvm-objdump prints. Nothing here ships in lib/.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,8 +24,16 @@ export const haveLlvm: boolean = ['clang', 'llvm-objdump', 'llvm-objcopy', 'llvm
 /** Major version of llvm-objdump (14 on Debian 12), or 0. */
 export const llvmMajor: number = haveLlvm ? Number(/LLVM version (\d+)/.exec(run('llvm-objdump', ['--version']))?.[1] ?? 0) : 0;
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the test process exits. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'xdpreplay-isa-'));
+  const dir = mkdtempSync(join(tmpdir(), 'xdpreplay-isa-'));
+  made.push(dir);
+  return dir;
 }
 
 /** clang -O2 -g -target bpf -mcpu=<cpu> -c src -o out. */
