@@ -128,3 +128,23 @@ test('matches sections with libbpf rules', (t) => {
   t.is(matchSection('tc').def?.progType, 'SCHED_CLS');
   t.is(matchSection('classifier').def?.progType, 'SCHED_CLS');
 });
+
+test('resolves CO-RE field relocations against the object\'s own BTF', (t) => {
+  const o = loadObject(readFileSync(fixture('core.bpf.o')), { name: 'core.bpf.o' });
+  const p = selectProgram(o, 'xdp_core');
+  // data_end at byte 4, data at byte 0 of the local struct: what clang wrote stays.
+  const loads = p.insns.filter((i) => i.code === 0x61).map((i) => i.off);
+  t.deepEqual(new Set(loads), new Set([0, 4]));
+});
+
+test('refuses CO-RE relocations that need kernel BTF, naming the relocation', (t) => {
+  const err = t.throws(() => loadObject(readFileSync(fixture('core-target.bpf.o'))), { instanceOf: ObjectError });
+  t.is(err.code, 'CORE_RELO');
+  t.regex(err.message, /section "xdp": insn \d+: CO-RE relocation TYPE_ID_TARGET/);
+});
+
+test('refuses .kconfig externs, naming the symbol', (t) => {
+  const err = t.throws(() => loadObject(readFileSync(fixture('kconfig.bpf.o'))), { instanceOf: ObjectError });
+  t.is(err.code, 'EXTERN');
+  t.regex(err.message, /extern symbol "LINUX_KERNEL_VERSION"/);
+});
