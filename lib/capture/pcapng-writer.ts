@@ -40,7 +40,7 @@ export interface InterfaceOut {
   comments?: readonly string[] | undefined;
 }
 
-/** An epb_verdict to write: type 2 (XDP) / 1 (TC) with `action`, or raw `data` for other types. */
+/** An epb_verdict to write: type 2 (XDP) / 1 (TC) with `action` (wins over `data`), or raw `data` for other types. */
 export interface VerdictOut {
   type: number;
   action?: bigint | undefined;
@@ -108,7 +108,7 @@ export class PcapngWriter {
     if (iface.name !== undefined) opts.push([IdbOption.NAME, utf8.encode(iface.name)]);
     if (iface.description !== undefined) opts.push([IdbOption.DESCRIPTION, utf8.encode(iface.description)]);
     opts.push([IdbOption.TSRESOL, Uint8Array.of(TSRESOL_NSEC)]);
-    const total = 20 + optionsLength(opts) + 4;
+    const total = 16 + optionsLength(opts) + 4;
     let at = this.begin(BlockType.IDB, total);
     const v = this.view;
     v.setUint16(at, iface.linkType, true);
@@ -165,7 +165,7 @@ export class PcapngWriter {
           const n = 1 + verdictDataLength(vd);
           at = this.optionHeader(at, EpbOption.VERDICT, n);
           buf[at] = vd.type;
-          if (vd.action !== undefined && vd.data === undefined) v.setBigUint64(at + 1, BigInt.asUintN(64, vd.action), true);
+          if (vd.action !== undefined) v.setBigUint64(at + 1, BigInt.asUintN(64, vd.action), true);
           else if (vd.data !== undefined) buf.set(vd.data, at + 1);
           at = this.zeroPad(at + n);
         }
@@ -269,8 +269,9 @@ function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
+/** eBPF verdicts carry a u64 action (written little-endian); other types their raw data. */
 function verdictDataLength(v: VerdictOut): number {
-  return v.data !== undefined ? v.data.length : 8;
+  return v.action !== undefined ? 8 : (v.data?.length ?? 0);
 }
 
 function optionsLength(opts: readonly [number, Uint8Array][]): number {

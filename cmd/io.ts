@@ -1,0 +1,119 @@
+/**
+ * Process I/O for commands: inputs as AsyncIterable<Uint8Array> (a path or - for stdin) and an
+ * output sink (a path or - for stdout) that respects backpressure and treats EPIPE (the reader
+ * went away: `| head`, tcpdump quitting) as a quiet stop, not an error.
+ */
+import { createReadStream, createWriteStream, openSync, type ReadStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { XdpReplayError } from '../lib/errors.ts';
+import type { Sink } from '../lib/capture/pcapng-writer.ts';
+import { DEFAULTS } from './options.ts';
+
+export interface Input {
+  readonly name: string;
+  readonly chunks: AsyncIterable<Uint8Array>;
+  /** Stop reading (SIGINT); a pending read ends the iteration. */
+  close(): void;
+}
+
+/** Open a path or `-` (stdin). Open errors are XdpReplayError 'INPUT' (exit 1). */
+export function openInput(path: string, chunkBytes: number = DEFAULTS.readChunkBytes): Input {
+  let stream: NodeJS.ReadableStream & { destroy(): void };
+  let name: string;
+  if (path === '-') {
+    stream = process.stdin;
+    name = 'stdin';
+  } else {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      throw new XdpReplayError('INPUT', `cannot open "${path}": ${(err as Error).message}`, { cause: err });
+    }
+    stream = createReadStream('', { fd, highWaterMark: chunkBytes }) as ReadStream;
+    name = path;
+  }
+  let closed = false;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of stream) yield chunk as Uint8Array;
+    } catch (err) {
+      if (closed) return;
+      throw new XdpReplayError('INPUT', `cannot read "${name}": ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return {
+    name,
+    chunks: chunks(),
+    close: () => {
+      closed = true;
+      stream.destroy();
+    },
+  };
+}
+
+export interface OutputSink extends Sink {
+  /** True once the output cannot take more bytes (EPIPE or another write error). */
+  readonly closed: boolean;
+  /** True when the consumer closed the pipe: stop quietly, exit 0. */
+  readonly brokenPipe: boolean;
+  /** Wait until every byte given to write() has reached the OS; close files. Throws on write errors other than EPIPE. */
+  end(): Promise<void>;
+}
+
+/** Open a path or `-` (stdout) for writing. Open errors are XdpReplayError 'OUTPUT' (exit 1). */
+export function openOutput(path: string): OutputSink {
+  if (path === '-') return new StreamSink(process.stdout, 'stdout', false);
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (err) {
+    throw new XdpReplayError('OUTPUT', `cannot open "${path}" for writing: ${(err as Error).message}`, { cause: err });
+  }
+  // A plain fs.WriteStream on the fd; the writer batches blocks so writes are few and large.
+  return new StreamSink(createWriteStream('', { fd }), path, true);
+}
+
+class StreamSink implements OutputSink {
+  closed = false;
+  brokenPipe = false;
+  private error: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly stream: Writable, private readonly name: string, private readonly owned: boolean) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') this.brokenPipe = true;
+      else this.error ??= err;
+      this.closed = true;
+      this.wake?.();
+    });
+  }
+
+  write(bytes: Uint8Array): void | Promise<void> {
+    if (this.closed) return undefined;
+    if (this.stream.write(bytes)) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.wake = undefined;
+        this.stream.off('drain', done);
+        resolve();
+      };
+      this.wake = done;
+      this.stream.once('drain', done);
+    });
+  }
+
+  async end(): Promise<void> {
+    if (!this.closed) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        if (this.owned) this.stream.end(() => resolve());
+        else this.stream.write(new Uint8Array(0), () => resolve());
+      });
+      this.wake = undefined;
+    }
+    if (this.error !== undefined) {
+      throw new XdpReplayError('OUTPUT', `cannot write "${this.name}": ${this.error.message}`, { cause: this.error });
+    }
+  }
+}
