@@ -1,0 +1,155 @@
+import { statSync, writeFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError } from '../../lib/errors.ts';
+import { decodePacket } from '../../lib/decode/decode-packet.ts';
+import { actionName, exitLabel, parseActions } from '../../lib/replay/annotate.ts';
+import type { InputPacket } from '../../lib/replay/input-packets.ts';
+import { replay, type CapturePoint } from '../../lib/replay/replay.ts';
+import { formatSummary } from '../../lib/replay/summary.ts';
+import type { XdpResult } from '../../lib/xdp/xdp-program.ts';
+import { compileFilter } from '../filter.ts';
+import { openInput, openOutput, type OutputSink } from '../io.ts';
+import { loadProgramFile } from '../load-program.ts';
+import { createLogger } from '../log.ts';
+import { DEFAULTS } from '../options.ts';
+import { version } from '../parser.ts';
+import { Progress } from '../progress.ts';
+
+export interface ReplayArgs {
+  input: string;
+  object: string;
+  filter: string[] | undefined;
+  output: string | undefined;
+  prog: string | undefined;
+  capture: CapturePoint;
+  actions: string[] | undefined;
+  filterOn: 'entry' | 'exit';
+  count: number | undefined;
+  ifindex: number | undefined;
+  rxQueue: number | undefined;
+  seed: number;
+  limitInsns: number;
+  maxCaplen: number;
+  jsonSummary: string | undefined;
+  failOnFault: boolean;
+  quiet: boolean;
+  logLevel: string;
+}
+
+const EXIT_INTERRUPTED = 130;
+
+function checkCount(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} expects an integer ≥ ${min}, found ${v}`);
+}
+
+/** tcpdump-style one-liner for terminal output: time, packet id, summary, verdict, exit line. */
+export function packetLine(packet: InputPacket, r: XdpResult): string {
+  const ts = packet.record.tsNs;
+  const d = new Date(Number(ts / 1_000_000n));
+  const time = `${d.toISOString().slice(11, 19)}.${String((ts / 1000n) % 1_000_000n).padStart(6, '0')}`;
+  const verdict = r.notRun !== undefined ? `not run (${r.notRun})` : `${actionName(r.action)} ${exitLabel(r)}${r.fault ? ` fault: ${r.fault.message}` : ''}`;
+  const printk = r.printk.map((p) => `\n    printk: ${p}`).join('');
+  return `${time} #${packet.packetId} ${decodePacket(packet.record.data).summary} → ${verdict}${printk}`;
+}
+
+export async function runReplay(args: ReplayArgs): Promise<void> {
+  checkCount('count', args.count, 0);
+  checkCount('ifindex', args.ifindex, 0);
+  checkCount('rx-queue', args.rxQueue, 0);
+  checkCount('limit-insns', args.limitInsns, 1);
+  const { actions, unknown } = parseActions(args.actions ?? []);
+  if (unknown.length > 0) throw new UsageError(`--actions: unknown action ${unknown.map((u) => `"${u}"`).join(', ')} (use aborted, drop, pass, tx, redirect or a number)`);
+  const expression = (args.filter ?? []).join(' ').trim();
+  const log = createLogger(args.logLevel);
+  const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns });
+  const textMode = args.output === undefined && process.stdout.isTTY === true;
+  const sink: OutputSink | undefined = textMode ? undefined : openOutput(args.output ?? '-');
+  const input = openInput(args.input);
+  let size: number | undefined;
+  try {
+    size = args.input === '-' ? undefined : statSync(args.input).size;
+  } catch {
+    size = undefined;
+  }
+  const progress = args.quiet || textMode ? undefined : Progress.forInput(args.input, size);
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+    input.close();
+  };
+  process.once('SIGINT', onSigint);
+  const prog = loaded.program.program;
+  log.debug({ object: args.object, program: prog.name, section: prog.section }, 'loaded');
+  let failure: unknown;
+  let summary;
+  try {
+    summary = await replay(loaded.program, input.chunks, sink, {
+      label: prog.name,
+      capture: args.capture,
+      ...(actions.size > 0 ? { actions } : {}),
+      ...(expression !== '' ? { filter: (linkType: number) => compileFilter(expression, linkType) } : {}),
+      filterOn: args.filterOn,
+      ...(args.count !== undefined ? { count: args.count } : {}),
+      ...(args.ifindex !== undefined ? { ifindex: args.ifindex } : {}),
+      ...(args.rxQueue !== undefined ? { rxQueue: args.rxQueue } : {}),
+      maxCaplen: args.maxCaplen,
+      userAppl: `xdpreplay ${version()}`,
+      comments: [`program ${loaded.path} section ${prog.section} function ${prog.name} sha256 ${loaded.sha256}`],
+      snaplen: args.maxCaplen,
+      batchBytes: DEFAULTS.writeBatchBytes,
+      onPacket: (packet, result, selected) => {
+        if (progress !== undefined) progress.packets++;
+        if (textMode && selected) process.stdout.write(`${packetLine(packet, result)}\n`);
+      },
+      ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
+      stopped: () => interrupted,
+    });
+  } catch (err) {
+    failure = err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress?.done();
+    if (sink !== undefined) {
+      try {
+        await sink.end();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  }
+  if (failure !== undefined) throw failure;
+  if (summary === undefined) return;
+  summary.brokenPipe = sink?.brokenPipe ?? false;
+  if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
+  if (args.jsonSummary !== undefined) writeFileSync(args.jsonSummary, `${JSON.stringify(summary, null, 2)}\n`);
+  if (interrupted) process.exitCode = EXIT_INTERRUPTED;
+  else if (args.failOnFault && Object.keys(summary.faults).length > 0) process.exitCode = 1;
+}
+
+export const replayCommand: CommandModule<object, ReplayArgs> = {
+  command: ['$0 <input> <object> [filter..]', 'replay <input> <object> [filter..]'],
+  describe: 'run every packet of a capture through an XDP program; write annotated pcapng',
+  builder: (y: Argv) =>
+    y
+      .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin' })
+      .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file (clang -target bpf)' })
+      .positional('filter', { type: 'string', array: true, describe: 'tcpdump filter expression selecting packets to write' })
+      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'pcapng file to write, or - for stdout (default: text lines on a terminal, pcapng on a pipe)', group: 'Output:' })
+      .option('capture', { choices: ['entry', 'exit', 'both'] as const, default: 'exit' as CapturePoint, describe: 'which records to write: the packet as given, as left by the program, or both', group: 'Output:' })
+      .option('actions', { type: 'string', array: true, describe: 'write only packets with these verdicts (drop,tx,…)', group: 'Selection:' })
+      .option('filter-on', { choices: ['entry', 'exit'] as const, default: 'entry' as const, describe: 'apply the filter expression to the input or the output bytes', group: 'Selection:' })
+      .option('count', { alias: 'c', type: 'number', requiresArg: true, describe: 'process only the first N packets', group: 'Selection:' })
+      .option('prog', { alias: 'p', type: 'string', requiresArg: true, describe: 'program (function or section name) when the object has several', group: 'Program:' })
+      .option('ifindex', { type: 'number', requiresArg: true, describe: 'ingress ifindex the program sees (default: input interface number + 1)', group: 'Program:' })
+      .option('rx-queue', { type: 'number', requiresArg: true, describe: 'rx queue the program sees (default: epb_queue, else 0)', group: 'Program:' })
+      .option('seed', { type: 'number', default: 1, describe: 'seed for bpf_get_prandom_u32', group: 'Program:' })
+      .option('limit-insns', { type: 'number', default: 1_000_000, describe: 'instruction budget per packet (an endless loop becomes a fault)', group: 'Program:' })
+      .option('max-caplen', { type: 'number', default: DEFAULTS.maxCaplen, describe: 'largest captured packet length accepted', group: 'Input:' })
+      .option('json-summary', { type: 'string', requiresArg: true, describe: 'also write the summary as JSON to this file', group: 'Output:' })
+      .option('fail-on-fault', { type: 'boolean', default: false, describe: 'exit 1 when the program faulted on any packet' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary or progress on stderr' })
+      .option('log-level', { type: 'string', default: 'info', describe: 'pino log level for stderr' }) as unknown as Argv<ReplayArgs>,
+  handler: async (argv) => {
+    await runReplay(argv);
+  },
+};

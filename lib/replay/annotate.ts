@@ -1,0 +1,105 @@
+import { EpbFlags } from '../capture/constants.ts';
+import type { PacketOut } from '../capture/pcapng-writer.ts';
+import { xdpVerdict } from '../capture/pcapng-writer.ts';
+import type { SourceLine } from '../object/types.ts';
+import { XDP_ACTION_NAMES, XdpAction } from '../xdp/constants.ts';
+import type { XdpResult } from '../xdp/xdp-program.ts';
+
+/** `XDP_DROP`, or the bare number for values outside enum xdp_action (the kernel reports them as they are). */
+export function actionName(action: number): string {
+  return XDP_ACTION_NAMES[action] ?? String(action);
+}
+
+/** Parse `drop,tx,XDP_PASS,4` into action numbers. Returns the unknown words too. */
+export function parseActions(list: readonly string[]): { actions: Set<number>; unknown: string[] } {
+  const actions = new Set<number>();
+  const unknown: string[] = [];
+  for (const word of list.flatMap((w) => w.split(',')).map((w) => w.trim()).filter(Boolean)) {
+    const upper = word.toUpperCase().replace(/^XDP_/, '');
+    const i = XDP_ACTION_NAMES.indexOf(`XDP_${upper}`);
+    if (i >= 0) actions.add(i);
+    else if (/^\d+$/.test(word)) actions.add(Number(word));
+    else unknown.push(word);
+  }
+  return { actions, unknown };
+}
+
+/** `firewall.c:42` (the path as BTF stores it, without a leading `./`). */
+export function lineLabel(line: SourceLine | undefined): string | undefined {
+  return line === undefined ? undefined : `${line.file.replace(/^\.\//, '')}:${line.line}`;
+}
+
+/** Where a run ended: source line when known, else `prog+insn`. */
+export function exitLabel(r: XdpResult): string {
+  return lineLabel(r.line) ?? `${r.exitProgram}+${r.exitInsn}`;
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+function redirectText(r: XdpResult): string | undefined {
+  const t = r.redirect;
+  if (t === undefined || (r.action !== XdpAction.REDIRECT && r.action !== XdpAction.TX)) return undefined;
+  if (t.map !== undefined) return `redirect=${t.map}[${t.key ?? '?'}]${t.flags ? ` flags=0x${t.flags.toString(16)}` : ''}`;
+  if (t.ifindex !== undefined) return `redirect=ifindex ${t.ifindex}`;
+  return undefined;
+}
+
+/**
+ * The per-packet comment: `XDP_DROP firewall.c:42 insns=87`, then the fault, redirect target,
+ * metadata and fragment notes, then one line per bpf_trace_printk output.
+ * Wireshark filters it with `frame.comment contains "firewall.c:42"`.
+ */
+export function resultComment(r: XdpResult): string {
+  if (r.notRun !== undefined) return `not run: ${r.notRun}`;
+  const head = [actionName(r.action), exitLabel(r), `insns=${r.insns}`];
+  if (r.tailCalls > 0) head.push(`tail_calls=${r.tailCalls}`);
+  const redirect = redirectText(r);
+  if (redirect !== undefined) head.push(redirect);
+  if (r.meta.length > 0) head.push(`meta=${hex(r.meta)}`);
+  if (r.fragBytes !== undefined) head.push(`frags=${r.fragBytes}`);
+  const lines = [head.join(' ')];
+  if (r.fault !== undefined) lines.push(`fault: ${r.fault.message}`);
+  for (const p of r.printk) lines.push(`printk: ${p}`);
+  return lines.join('\n');
+}
+
+export interface RecordContext {
+  interfaceId: number;
+  tsNs: bigint;
+  packetId: number;
+  queue: number;
+}
+
+/** The exit record: the frame as the program left it, with verdict, comment, flags, id, queue. */
+export function exitRecord(r: XdpResult, input: Uint8Array, origLen: number, ctx: RecordContext): PacketOut {
+  const ran = r.notRun === undefined;
+  const outbound = r.action === XdpAction.TX || r.action === XdpAction.REDIRECT;
+  const data = ran ? r.packet : input;
+  return {
+    interfaceId: ctx.interfaceId,
+    tsNs: ctx.tsNs,
+    data,
+    // A snapped input stays snapped by the same amount; a rewritten frame is otherwise whole.
+    origLen: ran ? data.length + Math.max(0, origLen - input.length) : origLen,
+    verdicts: ran ? [xdpVerdict(r.action)] : undefined,
+    comments: [resultComment(r)],
+    flags: ran && outbound ? EpbFlags.OUTBOUND : EpbFlags.INBOUND,
+    packetId: BigInt(ctx.packetId),
+    queue: ctx.queue,
+  };
+}
+
+/** The entry record: the input frame as the program was given it. */
+export function entryRecord(input: Uint8Array, origLen: number, ctx: RecordContext): PacketOut {
+  return {
+    interfaceId: ctx.interfaceId,
+    tsNs: ctx.tsNs,
+    data: input,
+    origLen,
+    flags: EpbFlags.INBOUND,
+    packetId: BigInt(ctx.packetId),
+    queue: ctx.queue,
+  };
+}

@@ -1,0 +1,123 @@
+import { PcapngWriter, type Sink } from '../capture/pcapng-writer.ts';
+import type { InterfaceRecord, PacketRecord } from '../capture/types.ts';
+import type { CbpfInsn } from '../filter/cbpf.ts';
+import { runCbpf } from '../filter/cbpf.ts';
+import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
+import { entryRecord, exitRecord, type RecordContext } from './annotate.ts';
+import { inputPackets, type InputPacket } from './input-packets.ts';
+import { countResult, emptySummary, type ReplaySummary } from './summary.ts';
+
+export type CapturePoint = 'entry' | 'exit' | 'both';
+
+export interface ReplayOptions {
+  /** Label for output interface names: `<ifname>:<label>@exit`. Default: the program name. */
+  label?: string;
+  /** Which records to write (default 'exit', what xdpcap shows). */
+  capture?: CapturePoint;
+  /** Keep only packets whose verdict is in this set (default: all). */
+  actions?: ReadonlySet<number>;
+  /** Compiles the filter expression for a link type (cmd passes libpcap's compiler). */
+  filter?: (linkType: number) => readonly CbpfInsn[];
+  /** Which bytes the filter sees (default 'entry'). */
+  filterOn?: 'entry' | 'exit';
+  /** Process only the first N packets. */
+  count?: number;
+  /** Override the ingress ifindex (default: stream interface id + 1, so a one-interface capture gets 1 like the kernel's test run). */
+  ifindex?: number;
+  /** Override the rx queue (default: epb_queue, else 0). */
+  rxQueue?: number;
+  maxCaplen?: number;
+  /** Writer settings. */
+  userAppl?: string;
+  comments?: readonly string[];
+  snaplen?: number;
+  batchBytes?: number;
+  /** Called for each packet after it ran (text output, tracing). `selected` says whether it passed selection. */
+  onPacket?: (packet: InputPacket, result: XdpResult, selected: boolean) => void;
+  onBytes?: (bytesIn: number) => void;
+  /** Polled between packets; true ends the replay early with a valid output. */
+  stopped?: () => boolean;
+}
+
+/** The context values a packet runs with. */
+export function runContext(iface: InterfaceRecord, record: PacketRecord, options: Pick<ReplayOptions, 'ifindex' | 'rxQueue'>): { ifindex: number; rxQueue: number } {
+  return { ifindex: options.ifindex ?? iface.interfaceId + 1, rxQueue: options.rxQueue ?? record.queue ?? 0 };
+}
+
+/**
+ * Stream a capture through an XDP program and write the annotated pcapng to `sink` (or only
+ * count, when `sink` is undefined). Map state carries over from packet to packet. Selection
+ * (`actions`, `filter`) decides what is written, never what runs. Returns the summary; a
+ * FormatError in the input is thrown after everything before it was written and flushed.
+ */
+export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Array>, sink: Sink | undefined, options: ReplayOptions = {}): Promise<ReplaySummary> {
+  const started = performance.now();
+  const summary = emptySummary();
+  const capture = options.capture ?? 'exit';
+  const label = options.label ?? program.program.name;
+  const writer = sink === undefined ? undefined : new PcapngWriter(sink, {
+    ...(options.userAppl !== undefined ? { userAppl: options.userAppl } : {}),
+    ...(options.comments !== undefined ? { comments: options.comments } : {}),
+    ...(options.snaplen !== undefined ? { snaplen: options.snaplen } : {}),
+    ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
+  });
+  const entryIds: number[] = [];
+  const exitIds: number[] = [];
+  const filters = new Map<number, readonly CbpfInsn[]>();
+  const events = inputPackets(source, {
+    ...(options.count !== undefined ? { count: options.count } : {}),
+    ...(options.maxCaplen !== undefined ? { maxCaplen: options.maxCaplen } : {}),
+    ...(options.onBytes !== undefined ? { onBytes: options.onBytes } : {}),
+    stopped: () => options.stopped?.() === true || (sink as { closed?: boolean } | undefined)?.closed === true,
+  });
+  try {
+    for (;;) {
+      const ev = await events.next();
+      if (ev.done === true) {
+        if (ev.value.truncated !== undefined) summary.truncated = 1;
+        break;
+      }
+      if (ev.value.type === 'interface') {
+        const iface = ev.value.iface;
+        const name = iface.name ?? `if${iface.interfaceId}`;
+        if (options.filter !== undefined && !filters.has(iface.linkType)) filters.set(iface.linkType, options.filter(iface.linkType));
+        if (writer !== undefined) {
+          if (capture !== 'exit') entryIds[iface.interfaceId] = writer.addInterface({ linkType: iface.linkType, name: `${name}:${label}@entry` });
+          if (capture !== 'entry') exitIds[iface.interfaceId] = writer.addInterface({ linkType: iface.linkType, name: `${name}:${label}@exit` });
+        }
+        continue;
+      }
+      const packet = ev.value.packet;
+      const { iface, record } = packet;
+      const input = record.data;
+      const ctx = runContext(iface, record, options);
+      const result = program.run(input, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs });
+      countResult(summary, result);
+      const filter = filters.get(iface.linkType);
+      const selected = (options.actions === undefined || (result.notRun === undefined && options.actions.has(result.action))) &&
+        (filter === undefined || runCbpf(filter, options.filterOn === 'exit' && result.notRun === undefined ? result.packet : input, record.origLen) !== 0);
+      options.onPacket?.(packet, result, selected);
+      if (!selected) continue;
+      summary.packetsSelected++;
+      if (writer === undefined) continue;
+      const rc: RecordContext = { interfaceId: 0, tsNs: record.tsNs, packetId: packet.packetId, queue: ctx.rxQueue };
+      if (capture !== 'exit') {
+        rc.interfaceId = entryIds[iface.interfaceId]!;
+        const wait = writer.writePacket(entryRecord(input, record.origLen, rc));
+        summary.recordsOut++;
+        if (wait !== undefined) await wait;
+      }
+      if (capture !== 'entry') {
+        rc.interfaceId = exitIds[iface.interfaceId]!;
+        const wait = writer.writePacket(exitRecord(result, input, record.origLen, rc));
+        summary.recordsOut++;
+        if (wait !== undefined) await wait;
+      }
+    }
+  } finally {
+    summary.interrupted = options.stopped?.() === true;
+    summary.elapsedMs = performance.now() - started;
+    if (writer !== undefined) await writer.flush();
+  }
+  return summary;
+}
