@@ -63,3 +63,30 @@ test('our formatting equals bpftool map dump "formatted" for the same bytes in t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const formatFile = fileURLToPath(new URL('../fixtures/object/format.bpf.o', import.meta.url));
+const formatSpec = loadObject(readFileSync(formatFile), { name: formatFile });
+const formatData = formatSpec.maps.find((m) => m.section === '.data')!;
+const expectedFormatData =
+  '{".data":[{"cfg":{"c":"GREEN","unknown":7,"yes":true,"no":false,"neg":-42,"text":"hello","binary":[1,2,3],"raw":[97,0],' +
+  '"in":[{"delta":-1,"":{"as_u32":16909060,"as_bytes":[4,3,2,1]}},{"delta":2,"":{"as_u32":0,"as_bytes":[0,0,0,0]}}],' +
+  '"ptr":0,"big":9223372036854775809,"bits":"0x1d","ubits":"0x3e8"}},{"last":"BLUE"}]}';
+
+test('formats enums by name, bools, signed ints, anonymous unions and non-string char arrays', (t) => {
+  t.is(formatData.name, 'format.data');
+  t.is(stringifyFormatted(formatBtfValue(formatSpec.btf!, formatData.btfValueTypeId!, formatData.initialValue!)), expectedFormatData);
+});
+
+test('the kernel and bpftool print the same formatted global data', (t) => {
+  if (!requireKernel(t)) return;
+  const dir = `/sys/fs/bpf/xdpreplay-fmt2-${process.pid}`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(`${dir}/maps`, { recursive: true });
+  const run = (...args: string[]): string => execFileSync('bpftool', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    run('prog', 'loadall', formatFile, `${dir}/progs`, 'pinmaps', `${dir}/maps`);
+    t.true(run('map', 'dump', 'pinned', `${dir}/maps/format_data`, '-j').includes(`"formatted":{"value":${expectedFormatData}}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
