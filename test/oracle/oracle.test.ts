@@ -92,3 +92,30 @@ test('the load balancer encapsulates VIP traffic and transmits it', (t) => {
   t.is(out[14 + 9], 4, 'outer protocol IPIP');
   t.deepEqual(out.subarray(34), input.subarray(14));
 });
+
+test('a per-CPU seed given once reaches every CPU, and the run counts on CPU 0 only', (t) => {
+  if (!requireKernel(t)) return;
+  const start = new Uint8Array(16);
+  Buffer.from(start.buffer).writeBigUInt64LE(100n, 0);
+  const { maps, mapInfo } = runOracle({
+    object: sample('firewall'),
+    program: 'xdp_firewall',
+    packets: [mixed[indexOf('tcp-syn-80')]!.data],
+    seeds: [{ map: 'action_stats', key: Uint8Array.of(XDP.PASS, 0, 0, 0), value: start }],
+  });
+  const ncpus = mapInfo['action_stats']!.ncpus;
+  const [, value] = maps['action_stats']![XDP.PASS]!;
+  t.is(u64(value, 0), 101n, 'CPU 0: seeded 100 plus this packet');
+  for (let cpu = 1; cpu < ncpus; cpu++) t.is(u64(value, cpu * 16), 100n, `CPU ${cpu} keeps the seed`);
+});
+
+test('frames under 14 bytes are refused before the program runs', (t) => {
+  if (!requireKernel(t)) return;
+  const { results, maps } = runOracle({
+    object: sample('printk'),
+    program: 'xdp_printk',
+    packets: [new Uint8Array(13), new Uint8Array(0), new Uint8Array(14)],
+  });
+  t.deepEqual(results.map((r) => [r.ret, r.errno]), [[0, 22], [0, 22], [XDP.PASS, 0]]);
+  t.is(u64(maps['printk.bss']![0]![1]), 1n, 'only the 14-byte frame was counted');
+});
