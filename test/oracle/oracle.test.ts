@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { requireKernel } from '../helpers/kernel.ts';
 import { runOracle } from '../helpers/oracle.ts';
 import { MIXED_PCAP, generatePackets } from '../../samples/gen-captures.ts';
+import { internetChecksum } from '../../samples/packet-builders.ts';
 
 const sample = (name: string): string => fileURLToPath(new URL(`../../samples/${name}.bpf.o`, import.meta.url));
 const mixed = [...generatePackets()];
@@ -90,6 +91,7 @@ test('the load balancer encapsulates VIP traffic and transmits it', (t) => {
   t.is(ret, XDP.TX);
   t.is(out.length, input.length + 20);
   t.is(out[14 + 9], 4, 'outer protocol IPIP');
+  t.is(internetChecksum(out.subarray(14, 34)), 0, 'outer header checksum (bpf_csum_diff) is valid');
   t.deepEqual(out.subarray(34), input.subarray(14));
 });
 
