@@ -8,6 +8,9 @@ import { dataView } from '../util/bytes.ts';
  * depth cap so a malicious loop cannot hang us.
  */
 
+/** BTF strings (names, file paths, source lines) are UTF-8 as the compiler wrote them. */
+const utf8 = new TextDecoder('utf-8');
+
 export const BTF_MAGIC = 0xeb9f;
 export const BTF_HEADER_MIN = 24;
 /** Longest typedef/modifier/array chain we follow before calling it a loop. */
@@ -271,12 +274,16 @@ export class Btf {
     }
   }
 
+  private readonly stringCache = new Map<number, string>();
+
   private stringAtOr(off: number, onBad: () => never): string {
     if (off === 0) return '';
     if (off >= this.strings.length) onBad();
+    const hit = this.stringCache.get(off);
+    if (hit !== undefined) return hit;
     const end = this.strings.indexOf(0, off);
-    let s = '';
-    for (let i = off; i < end; i++) s += String.fromCharCode(this.strings[i]!);
+    const s = utf8.decode(this.strings.subarray(off, end));
+    this.stringCache.set(off, s);
     return s;
   }
 
