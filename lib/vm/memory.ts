@@ -151,15 +151,18 @@ export class VmMemory {
     return 0;
   }
 
-  /** The region containing `addr`, or the nearest one below it (for fault messages). */
+  /** The region containing `addr`, else where it is relative to the nearest region (for fault messages). */
   regionNear(addr: number): string {
-    let best: Region | undefined;
-    for (const r of this.regions) {
-      if (addr >= r.start && addr < Math.max(r.end, r.start + 1)) return r.name;
-      if (r.start <= addr && (best === undefined || r.start > best.start)) best = r;
-    }
     if (addr < NULL_PAGE_END) return 'null';
     if (addr >= MAP_HANDLE_BASE) return 'map-handle';
-    return best === undefined ? 'unmapped' : `unmapped (after ${best.name})`;
+    let best: Region | undefined;
+    let bestDist = Infinity;
+    for (const r of this.regions) {
+      if (addr >= r.start && addr < r.end) return r.name;
+      const dist = addr < r.start ? r.start - addr : addr - r.end;
+      if (dist < bestDist) { best = r; bestDist = dist; }
+    }
+    if (best === undefined) return 'unmapped';
+    return addr < best.start ? `${bestDist} bytes before ${best.name}` : `${bestDist} bytes after ${best.name}`;
   }
 }
