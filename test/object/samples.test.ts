@@ -10,7 +10,7 @@ import { requireKernel } from '../helpers/kernel.ts';
 const samplesDir = fileURLToPath(new URL('../../samples/', import.meta.url));
 const fixturesDir = fileURLToPath(new URL('../fixtures/object/', import.meta.url));
 const samples = existsSync(samplesDir) ? readdirSync(samplesDir).filter((f) => f.endsWith('.bpf.o')).sort().map((f) => samplesDir + f) : [];
-const objects = [...samples, fixturesDir + 'loader.bpf.o', fixturesDir + 'legacy.bpf.o'];
+const objects = [...samples, ...['loader', 'legacy', 'format', 'strings'].map((f) => `${fixturesDir}${f}.bpf.o`)];
 const short = (f: string): string => f.slice(f.lastIndexOf('/') + 1);
 
 const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -85,7 +85,7 @@ for (const file of objects) {
   });
 }
 
-for (const file of samples.length > 0 ? [...samples, fixturesDir + 'loader.bpf.o'] : []) {
+for (const file of [...samples, ...['loader', 'format', 'strings'].map((f) => `${fixturesDir}${f}.bpf.o`)]) {
   test(`${short(file)}: map specs agree with what the kernel reports after bpftool prog loadall`, (t) => {
     if (!requireKernel(t)) return;
     const spec = loadObject(readFileSync(file), { name: file });
