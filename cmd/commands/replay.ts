@@ -131,7 +131,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   describe: 'run every packet of a capture through an XDP program; write annotated pcapng',
   builder: (y: Argv) =>
     y
-      .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin' })
+      .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin', coerce: (v: string) => (v === '' ? '-' : v) })
       .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file (clang -target bpf)' })
       .positional('filter', { type: 'string', array: true, describe: 'tcpdump filter expression selecting packets to write' })
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'pcapng file to write, or - for stdout (default: text lines on a terminal, pcapng on a pipe)', group: 'Output:' })
