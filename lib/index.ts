@@ -11,3 +11,5 @@ export { formatBtfValue, stringifyFormatted } from './object/btf-format.ts';
 export { loadXdpProgram, loadXdpProgramFromElf, XdpProgram, XdpMaps, type XdpResult, type XdpRunOptions, type XdpLoadOptions, type XdpMapHandle } from './xdp/xdp-program.ts';
 export { XdpAction, XDP_ACTION_NAMES } from './xdp/constants.ts';
 export type { VmFault, VmFaultKind } from './vm/fault.ts';
+export { diff, compareResults, firstDifferingByte, verdictLabel, DIFF_KINDS, type DiffCompare, type DiffKind, type DiffOptions, type DiffPacket, type DiffReport, type DiffSideInfo, type DiffSideResult, type ResultDifference } from './replay/diff.ts';
+export { formatDiffReport, formatDiffPacket, formatMatrix, diffReportJson } from './replay/diff-report.ts';

@@ -1,0 +1,183 @@
+import { statSync, writeFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { UsageError, XdpReplayError } from '../../lib/errors.ts';
+import { diff, type DiffCompare, type DiffReport } from '../../lib/replay/diff.ts';
+import { diffReportJson, formatDiffReport } from '../../lib/replay/diff-report.ts';
+import { CommandExit } from '../cli-error.ts';
+import { openInput, openOutput, type OutputSink } from '../io.ts';
+import { loadProgramFile, type LoadedProgram } from '../load-program.ts';
+import { createLogger } from '../log.ts';
+import { DEFAULTS } from '../options.ts';
+import { version } from '../parser.ts';
+import { Progress } from '../progress.ts';
+
+/** The execution engines a side can run on. The compiled engine (issue 9) will add 'wasm'. */
+export const ENGINES = ['interp'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export interface DiffArgs {
+  input: string;
+  old: string;
+  new: string;
+  prog: string | undefined;
+  oldProg: string | undefined;
+  newProg: string | undefined;
+  output: string | undefined;
+  json: string | undefined;
+  compare: DiffCompare;
+  first: number;
+  count: number | undefined;
+  seed: number;
+  limitInsns: number;
+  engine: Engine;
+  oldEngine: Engine | undefined;
+  newEngine: Engine | undefined;
+  maxCaplen: number;
+  quiet: boolean;
+  logLevel: string;
+}
+
+/** Exit status like diff(1): 0 identical, 1 differences, 2 trouble. */
+export const DiffExit = { SAME: 0, DIFFERENT: 1, TROUBLE: 2, INTERRUPTED: 130 } as const;
+
+function checkInt(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} expects an integer ≥ ${min}, found ${v}`);
+}
+
+/**
+ * Interface labels: the object names (`firewall` / `firewall_v2`); for two programs of objects
+ * with the same name, the program names are added (`firewall.xdp_a`). The @old/@new suffix of
+ * the interface names keeps even identical labels apart.
+ */
+function labels(oldP: LoadedProgram, newP: LoadedProgram): [string, string] {
+  const o = oldP.objectName, n = newP.objectName;
+  const op = oldP.program.program.name, np = newP.program.program.name;
+  if (o === n && op !== np) return [`${o}.${op}`, `${n}.${np}`];
+  return [o, n];
+}
+
+function load(path: string, prog: string | undefined, args: DiffArgs): LoadedProgram {
+  return loadProgramFile(path, { ...(prog !== undefined ? { program: prog } : {}), seed: args.seed, budget: args.limitInsns });
+}
+
+export async function runDiff(args: DiffArgs): Promise<void> {
+  checkInt('count', args.count, 0);
+  checkInt('first', args.first, 0);
+  checkInt('limit-insns', args.limitInsns, 1);
+  if (args.output === '-' && args.json === '-') throw new UsageError('-o - and --json - both want stdout; write one of them to a file');
+  const log = createLogger(args.logLevel);
+  const oldP = load(args.old, args.oldProg ?? args.prog, args);
+  const newP = load(args.new, args.newProg ?? args.prog, args);
+  // Both engines are the interpreter today; --old-engine/--new-engine pick per side once the
+  // compiled engine exists (then a diff of one object against itself is an engine self-check).
+  log.debug({ old: args.oldEngine ?? args.engine, new: args.newEngine ?? args.engine }, 'engines');
+  // Map seeding (issue 5) goes here: seed oldP.program.maps and newP.program.maps the same way
+  // (--maps-in for both, or one file per side) before the first packet.
+  const [oldLabel, newLabel] = labels(oldP, newP);
+  const sink: OutputSink | undefined = args.output === undefined ? undefined : openOutput(args.output);
+  const input = openInput(args.input);
+  let size: number | undefined;
+  try {
+    size = args.input === '-' ? undefined : statSync(args.input).size;
+  } catch {
+    size = undefined;
+  }
+  const progress = args.quiet ? undefined : Progress.forInput(args.input, size);
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+    input.close();
+  };
+  process.once('SIGINT', onSigint);
+  let failure: unknown;
+  let report: DiffReport | undefined;
+  try {
+    report = await diff(oldP.program, newP.program, input.chunks, sink, {
+      compare: args.compare,
+      first: args.first,
+      oldLabel,
+      newLabel,
+      ...(args.count !== undefined ? { count: args.count } : {}),
+      maxCaplen: args.maxCaplen,
+      userAppl: `xdpreplay ${version()}`,
+      comments: [
+        `diff old: program ${oldP.path} section ${oldP.program.program.section} function ${oldP.program.program.name} sha256 ${oldP.sha256}`,
+        `diff new: program ${newP.path} section ${newP.program.program.section} function ${newP.program.program.name} sha256 ${newP.sha256}`,
+      ],
+      snaplen: args.maxCaplen,
+      batchBytes: DEFAULTS.writeBatchBytes,
+      ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
+      stopped: () => interrupted,
+    });
+    if (progress !== undefined) progress.packets = report.packetsIn;
+  } catch (err) {
+    failure = err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress?.done();
+    if (sink !== undefined) {
+      try {
+        await sink.end();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  }
+  if (failure !== undefined) throw failure;
+  if (report === undefined) return;
+  const text = `${formatDiffReport(report)}\n`;
+  const data = diffReportJson(report);
+  data['old'] = { ...report.old, object: oldP.path, sha256: oldP.sha256, engine: args.oldEngine ?? args.engine };
+  data['new'] = { ...report.new, object: newP.path, sha256: newP.sha256, engine: args.newEngine ?? args.engine };
+  const json = `${JSON.stringify(data, null, 2)}\n`;
+  if (args.json !== undefined && args.json !== '-') {
+    try {
+      writeFileSync(args.json, json);
+    } catch (err) {
+      throw new XdpReplayError('OUTPUT', `cannot write "${args.json}": ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (args.json === '-') process.stdout.write(json);
+  // stdout carries data: the text report moves to stderr when stdout holds the pcapng or JSON.
+  if (args.output === '-' || args.json === '-') {
+    if (!args.quiet) process.stderr.write(text);
+  } else process.stdout.write(text);
+  if (interrupted) process.exitCode = DiffExit.INTERRUPTED;
+  else process.exitCode = report.packetsDiffering > 0 ? DiffExit.DIFFERENT : DiffExit.SAME;
+}
+
+export const diffCommand: CommandModule<object, DiffArgs> = {
+  command: 'diff <input> <old> <new>',
+  describe: 'run two versions of an XDP program over the same capture; report the packets whose verdict or output changed (exit 0 same, 1 different, 2 trouble)',
+  builder: (y: Argv) =>
+    y
+      .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin' })
+      .positional('old', { type: 'string', demandOption: true, describe: 'BPF object of the old version' })
+      .positional('new', { type: 'string', demandOption: true, describe: 'BPF object of the new version' })
+      .option('prog', { alias: 'p', type: 'string', requiresArg: true, describe: 'program (function or section name) in both objects', group: 'Program:' })
+      .option('old-prog', { type: 'string', requiresArg: true, describe: 'program in the old object', group: 'Program:' })
+      .option('new-prog', { type: 'string', requiresArg: true, describe: 'program in the new object', group: 'Program:' })
+      .conflicts('prog', ['old-prog', 'new-prog'])
+      .option('seed', { type: 'number', default: 1, describe: 'seed for bpf_get_prandom_u32 (the same for both versions)', group: 'Program:' })
+      .option('limit-insns', { type: 'number', default: 1_000_000, describe: 'instruction budget per packet (an endless loop becomes a fault)', group: 'Program:' })
+      .option('engine', { choices: ENGINES, default: 'interp' as Engine, describe: 'engine for both sides; only the interpreter exists today (the compiled engine will make interp-vs-compiled self-checks possible)', group: 'Program:' })
+      .option('old-engine', { choices: ENGINES, describe: 'engine for the old side (default: --engine)', group: 'Program:' })
+      .option('new-engine', { choices: ENGINES, describe: 'engine for the new side (default: --engine)', group: 'Program:' })
+      .option('compare', { choices: ['verdict', 'bytes'] as const, default: 'bytes' as DiffCompare, describe: 'what makes a packet differ: the verdict only, or also the output bytes', group: 'Report:' })
+      .option('first', { type: 'number', default: 10, describe: 'list the first N differing packets', group: 'Report:' })
+      .option('json', { type: 'string', requiresArg: true, describe: 'also write the report as JSON to this file (- = stdout; the text report then goes to stderr)', group: 'Report:' })
+      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'pcapng of the differing packets: old and new exit record of each, same packet id (- = stdout)', group: 'Report:' })
+      .option('count', { alias: 'c', type: 'number', requiresArg: true, describe: 'compare only the first N packets', group: 'Input:' })
+      .option('max-caplen', { type: 'number', default: DEFAULTS.maxCaplen, describe: 'largest captured packet length accepted', group: 'Input:' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress on stderr' })
+      .option('log-level', { type: 'string', default: 'info', describe: 'pino log level for stderr' }) as unknown as Argv<DiffArgs>,
+  handler: async (argv) => {
+    try {
+      await runDiff(argv);
+    } catch (err) {
+      // Like diff(1): trouble (an unreadable capture or object, a write error) exits 2, not 1.
+      if (err instanceof XdpReplayError) throw new CommandExit(DiffExit.TROUBLE, err);
+      throw err;
+    }
+  },
+};
