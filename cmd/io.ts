@@ -3,7 +3,7 @@
  * output sink (a path or - for stdout) that respects backpressure and treats EPIPE (the reader
  * went away: `| head`, tcpdump quitting) as a quiet stop, not an error.
  */
-import { createReadStream, createWriteStream, openSync, type ReadStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readSync, writeSync, type ReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { XdpReplayError } from '../lib/errors.ts';
 import type { Sink } from '../lib/capture/pcapng-writer.ts';
@@ -16,23 +16,45 @@ export interface Input {
   close(): void;
 }
 
-/** Open a path or `-` (stdin). Open errors are XdpReplayError 'INPUT' (exit 1). */
+/**
+ * Open a path or `-` (stdin). Open errors are XdpReplayError 'INPUT' (exit 1).
+ * Regular files are read with synchronous reads of `chunkBytes` (no thread-pool round trip per
+ * chunk; the page cache makes them cheap), yielding to the event loop between chunks so that
+ * signals are seen. Pipes, FIFOs and stdin are read as streams.
+ */
 export function openInput(path: string, chunkBytes: number = DEFAULTS.readChunkBytes): Input {
-  let stream: NodeJS.ReadableStream & { destroy(): void };
-  let name: string;
-  if (path === '-') {
-    stream = process.stdin;
-    name = 'stdin';
-  } else {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      throw new XdpReplayError('INPUT', `cannot open "${path}": ${(err as Error).message}`, { cause: err });
-    }
-    stream = createReadStream('', { fd, highWaterMark: chunkBytes }) as ReadStream;
-    name = path;
+  if (path === '-') return streamInput(process.stdin, 'stdin');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new XdpReplayError('INPUT', `cannot open "${path}": ${(err as Error).message}`, { cause: err });
   }
+  if (!fstatSync(fd).isFile()) return streamInput(createReadStream('', { fd, highWaterMark: chunkBytes }) as ReadStream, path);
+  let closed = false;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        if (closed) return;
+        const chunk = new Uint8Array(chunkBytes);
+        let n: number;
+        try {
+          n = readSync(fd, chunk, 0, chunkBytes, null);
+        } catch (err) {
+          throw new XdpReplayError('INPUT', `cannot read "${path}": ${(err as Error).message}`, { cause: err });
+        }
+        if (n === 0) return;
+        yield n === chunkBytes ? chunk : chunk.subarray(0, n);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return { name: path, chunks: chunks(), close: () => (closed = true) };
+}
+
+function streamInput(stream: NodeJS.ReadableStream & { destroy(): void }, name: string): Input {
   let closed = false;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     try {
@@ -61,7 +83,11 @@ export interface OutputSink extends Sink {
   end(): Promise<void>;
 }
 
-/** Open a path or `-` (stdout) for writing. Open errors are XdpReplayError 'OUTPUT' (exit 1). */
+/**
+ * Open a path or `-` (stdout) for writing. Open errors are XdpReplayError 'OUTPUT' (exit 1).
+ * Regular files get synchronous writes (the writer hands over large batches); stdout and
+ * other non-files get a stream sink with backpressure and quiet EPIPE.
+ */
 export function openOutput(path: string): OutputSink {
   if (path === '-') return new StreamSink(process.stdout, 'stdout', false);
   let fd: number;
@@ -70,8 +96,40 @@ export function openOutput(path: string): OutputSink {
   } catch (err) {
     throw new XdpReplayError('OUTPUT', `cannot open "${path}" for writing: ${(err as Error).message}`, { cause: err });
   }
-  // A plain fs.WriteStream on the fd; the writer batches blocks so writes are few and large.
+  if (fstatSync(fd).isFile()) return new FileSink(fd, path);
   return new StreamSink(createWriteStream('', { fd }), path, true);
+}
+
+class FileSink implements OutputSink {
+  readonly consumesSynchronously = true;
+  closed = false;
+  readonly brokenPipe = false;
+  private error: Error | undefined;
+
+  constructor(private readonly fd: number, private readonly name: string) {}
+
+  write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    } catch (err) {
+      this.error = err as Error;
+      this.closed = true;
+    }
+  }
+
+  end(): Promise<void> {
+    try {
+      closeSync(this.fd);
+    } catch (err) {
+      this.error ??= err as Error;
+    }
+    this.closed = true;
+    if (this.error !== undefined) {
+      return Promise.reject(new XdpReplayError('OUTPUT', `cannot write "${this.name}": ${this.error.message}`, { cause: this.error }));
+    }
+    return Promise.resolve();
+  }
 }
 
 class StreamSink implements OutputSink {

@@ -5,7 +5,6 @@ import { assertNever, UsageError } from '../../lib/errors.ts';
 import { openInput, openOutput } from '../io.ts';
 import { createLogger } from '../log.ts';
 import { countOption, DEFAULTS, inputOptions, outputOptions, type CountArgs, type InputArgs, type OutputArgs } from '../options.ts';
-import { version } from '../parser.ts';
 
 export interface CatArgs extends InputArgs, OutputArgs, CountArgs {
   input: string;
@@ -36,6 +35,8 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
   if (!Number.isInteger(args.maxCaplen) || args.maxCaplen <= 0) {
     throw new UsageError(`cat: --max-caplen expects a positive integer, found ${args.maxCaplen}`);
   }
+  // Imported here, not at the top: parser.ts imports every command (an import cycle at load time).
+  const { version } = await import('../parser.ts');
   const log = createLogger();
   const input = openInput(args.input);
   const sink = openOutput(args.output);

@@ -24,6 +24,8 @@ export class PcapStreamReader implements CaptureStreamReader {
   private fracNs = 1000;
   private pendingInterface: InterfaceRecord | undefined;
   private headerDone = false;
+  private lastSec = 0;
+  private lastSecNs = 0n;
 
   constructor(options: CaptureReaderOptions = {}) {
     this.maxCaplen = options.maxCaplen ?? DEFAULT_MAX_CAPLEN;
@@ -57,7 +59,13 @@ export class PcapStreamReader implements CaptureStreamReader {
     const total = PCAP_RECORD_HEADER_LENGTH + caplen;
     if (b.available < total) return undefined;
     const abs = b.position;
-    const tsNs = BigInt(v.getUint32(p, le)) * NS_PER_S + BigInt(v.getUint32(p + 4, le) * this.fracNs);
+    const sec = v.getUint32(p, le);
+    if (sec !== this.lastSec) {
+      // Consecutive packets mostly share their second: one BigInt multiply per second, not per packet.
+      this.lastSec = sec;
+      this.lastSecNs = BigInt(sec) * NS_PER_S;
+    }
+    const tsNs = this.lastSecNs + BigInt(v.getUint32(p + 4, le) * this.fracNs);
     const origLen = v.getUint32(p + 12, le);
     const data = this.copy ? b.bytes.slice(p + 16, p + total) : b.bytes.subarray(p + 16, p + total);
     b.consume(total);

@@ -18,6 +18,11 @@ import {
 export interface Sink {
   /** Take ownership of `bytes` (whole blocks). A returned promise asks the caller to wait. */
   write(bytes: Uint8Array): void | Promise<void>;
+  /**
+   * True when write() has fully consumed `bytes` by the time it returns without a promise
+   * (e.g. a synchronous file write): the writer then reuses its batch buffer.
+   */
+  readonly consumesSynchronously?: boolean;
 }
 
 export interface PcapngWriterOptions {
@@ -64,7 +69,6 @@ export interface PacketOut {
 const utf8 = new TextEncoder();
 const DEFAULT_BATCH = 64 * 1024;
 const EPB_FIXED = 32;
-const MASK32 = 0xffffffffn;
 
 /** An epb_verdict for an XDP action (e.g. XdpAction.DROP = 1). */
 export function xdpVerdict(action: number | bigint): VerdictOut {
@@ -131,7 +135,8 @@ export class PcapngWriter {
     const comments = p.comments;
     let optLen = 0;
     let encoded: Uint8Array[] | undefined;
-    if (verdicts !== undefined) for (const vd of verdicts) optLen += 4 + pad4(1 + verdictDataLength(vd));
+    const nVerdicts = verdicts === undefined ? 0 : verdicts.length;
+    for (let i = 0; i < nVerdicts; i++) optLen += 4 + pad4(1 + verdictDataLength(verdicts![i]!));
     if (comments !== undefined && comments.length > 0) {
       encoded = comments.map((c) => utf8.encode(c));
       for (const e of encoded) {
@@ -152,16 +157,20 @@ export class PcapngWriter {
     v.setUint32(at, BlockType.EPB, true);
     v.setUint32(at + 4, total, true);
     v.setUint32(at + 8, p.interfaceId, true);
-    v.setUint32(at + 12, Number(ts >> 32n), true);
-    v.setUint32(at + 16, Number(ts & MASK32), true);
+    // Timestamp high word first, then low word (§4.3): write the u64 little-endian, then swap
+    // the halves — no BigInt arithmetic (and no allocation) on the hot path.
+    v.setBigUint64(at + 12, ts, true);
+    const lo = v.getUint32(at + 12, true);
+    v.setUint32(at + 12, v.getUint32(at + 16, true), true);
+    v.setUint32(at + 16, lo, true);
     v.setUint32(at + 20, caplen, true);
     v.setUint32(at + 24, p.origLen ?? caplen, true);
     buf.set(data, at + 28);
     at += 28 + caplen;
     for (; (at & 3) !== 0; at++) buf[at] = 0;
     if (optLen > 0) {
-      if (verdicts !== undefined) {
-        for (const vd of verdicts) {
+      if (nVerdicts > 0) {
+        for (const vd of verdicts!) {
           const n = 1 + verdictDataLength(vd);
           at = this.optionHeader(at, EpbOption.VERDICT, n);
           buf[at] = vd.type;
@@ -208,11 +217,15 @@ export class PcapngWriter {
 
   private handOver(need: number): void | Promise<void> {
     const full = this.buf.subarray(0, this.len);
-    const next = new Uint8Array(Math.max(this.batchBytes, need));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
     this.len = 0;
-    return full.length > 0 ? this.sink.write(full) : undefined;
+    const wait = full.length > 0 ? this.sink.write(full) : undefined;
+    const reuse = wait === undefined && this.sink.consumesSynchronously === true && need <= this.buf.length;
+    if (!reuse) {
+      const next = new Uint8Array(Math.max(this.batchBytes, need));
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+    }
+    return wait;
   }
 
   private sectionHeader(options: PcapngWriterOptions): void {
