@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../lib/errors.ts';
 import { decodePacket } from '../../lib/decode/decode-packet.ts';
@@ -6,6 +6,8 @@ import { actionName, exitLabel, parseActions } from '../../lib/replay/annotate.t
 import type { InputPacket } from '../../lib/replay/input-packets.ts';
 import { replay, type CapturePoint } from '../../lib/replay/replay.ts';
 import { formatSummary } from '../../lib/replay/summary.ts';
+import { dumpMaps, seedMaps, stringifyMapState } from '../../lib/state/map-state.ts';
+import type { XdpProgram } from '../../lib/xdp/xdp-program.ts';
 import type { XdpResult } from '../../lib/xdp/xdp-program.ts';
 import { compileFilter } from '../filter.ts';
 import { openInput, openOutput, type OutputSink } from '../io.ts';
@@ -31,12 +33,25 @@ export interface ReplayArgs {
   limitInsns: number;
   maxCaplen: number;
   jsonSummary: string | undefined;
+  mapsIn: string | undefined;
+  mapsOut: string | undefined;
   failOnFault: boolean;
   quiet: boolean;
   logLevel: string;
 }
 
 const EXIT_INTERRUPTED = 130;
+
+/** `--maps-in FILE`: seed the program's maps from map-state JSON (design.md "Map state JSON"). */
+export function seedMapsFromFile(program: XdpProgram, file: string): number {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--maps-in: cannot read "${file}": ${(err as Error).message}`);
+  }
+  return seedMaps(program, json, file);
+}
 
 function checkCount(name: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} expects an integer ≥ ${min}, found ${v}`);
@@ -62,6 +77,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const expression = (args.filter ?? []).join(' ').trim();
   const log = createLogger(args.logLevel);
   const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns });
+  if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
   const textMode = args.output === undefined && process.stdout.isTTY === true;
   const sink: OutputSink | undefined = textMode ? undefined : openOutput(args.output ?? '-');
   const input = openInput(args.input);
@@ -121,6 +137,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   if (summary === undefined) return;
   summary.brokenPipe = sink?.brokenPipe ?? false;
   if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
+  if (args.mapsOut !== undefined) writeFileSync(args.mapsOut, `${stringifyMapState(dumpMaps(loaded.program))}\n`);
   if (args.jsonSummary !== undefined) writeFileSync(args.jsonSummary, `${JSON.stringify(summary, null, 2)}\n`);
   if (interrupted) process.exitCode = EXIT_INTERRUPTED;
   else if (args.failOnFault && Object.keys(summary.faults).length > 0) process.exitCode = 1;
@@ -145,6 +162,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('seed', { type: 'number', default: 1, describe: 'seed for bpf_get_prandom_u32', group: 'Program:' })
       .option('limit-insns', { type: 'number', default: 1_000_000, describe: 'instruction budget per packet (an endless loop becomes a fault)', group: 'Program:' })
       .option('max-caplen', { type: 'number', default: DEFAULTS.maxCaplen, describe: 'largest captured packet length accepted', group: 'Input:' })
+      .option('maps-in', { type: 'string', requiresArg: true, describe: 'seed maps from this JSON file before the first packet', group: 'Program:' })
+      .option('maps-out', { type: 'string', requiresArg: true, describe: 'dump every map as JSON to this file after the last packet', group: 'Output:' })
       .option('json-summary', { type: 'string', requiresArg: true, describe: 'also write the summary as JSON to this file', group: 'Output:' })
       .option('fail-on-fault', { type: 'boolean', default: false, describe: 'exit 1 when the program faulted on any packet' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary or progress on stderr' })
