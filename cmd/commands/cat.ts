@@ -3,7 +3,7 @@ import { CaptureReader } from '../../lib/capture/read-capture.ts';
 import { PcapngWriter } from '../../lib/capture/pcapng-writer.ts';
 import { assertNever, UsageError } from '../../lib/errors.ts';
 import { openInput, openOutput } from '../io.ts';
-import { createLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
 import { countOption, DEFAULTS, inputOptions, outputOptions, type CountArgs, type InputArgs, type OutputArgs } from '../options.ts';
 
 export interface CatArgs extends InputArgs, OutputArgs, CountArgs {
@@ -37,7 +37,11 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
   }
   // Imported here, not at the top: parser.ts imports every command (an import cycle at load time).
   const { version } = await import('../parser.ts');
-  const log = createLogger();
+  // pino is loaded only when something is logged (a warning, or XDPREPLAY_LOG=debug): a plain
+  // re-encode does not pay for it at startup.
+  let log: Logger | undefined;
+  const logger = async (): Promise<Logger> => (log ??= (await import('../log.ts')).createLogger());
+  const debug = /^(debug|trace)$/.test(process.env['XDPREPLAY_LOG'] ?? '') ? await logger() : undefined;
   const input = openInput(args.input);
   const sink = openOutput(args.output);
   const reader = new CaptureReader({ maxCaplen: args.maxCaplen, data: 'borrow' });
@@ -68,7 +72,7 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
             // Output ids are assigned in input order, so they equal the reader's stream-global ids.
             open().addInterface({ linkType: r.linkType, name: r.name, description: r.description, comments: r.comments });
             summary.interfaces++;
-            log.debug({ interfaceId: r.interfaceId, linkType: r.linkType, name: r.name }, 'interface');
+            debug?.debug({ interfaceId: r.interfaceId, linkType: r.linkType, name: r.name }, 'interface');
             break;
           case 'packet': {
             const wait = open().writePacket(r);
@@ -90,7 +94,7 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
       const truncated = reader.finish();
       if (truncated !== undefined) {
         summary.truncated = 1;
-        log.warn({ truncated: 1, byteOffset: truncated.byteOffset },
+        (await logger()).warn({ truncated: 1, byteOffset: truncated.byteOffset },
           `input ended inside a record: 1 truncated packet skipped, ${summary.packets} written (${truncated.message})`);
       }
     }
@@ -109,7 +113,7 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
   summary.brokenPipe = sink.brokenPipe;
   if (failure !== undefined) throw failure;
   if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
-  log.debug(summary, 'cat done');
+  debug?.debug(summary, 'cat done');
   return summary;
 }
 
