@@ -60,6 +60,8 @@ function main(): void {
     theirs.push(timed('tcpdump', ['-r', input, '-w', join(OUT, 'tcpdump-out.pcap')]));
     ours.push(timed(process.execPath, [cli, 'cat', input, '-o', join(OUT, 'xdpreplay-out.pcapng')]));
   }
+  const startup: Run[] = [];
+  for (let i = 0; i < runs; i++) startup.push(timed(process.execPath, [cli, '--version']));
   const best = (rs: Run[]): Run => rs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const o = best(ours);
   const t = best(theirs);
@@ -71,6 +73,7 @@ function main(): void {
     `capture benchmark: ${count} packets, ${(bytes / 1e6).toFixed(0)} MB classic pcap, best of ${runs}`,
     line('tcpdump -r -w', t),
     line('xdpreplay cat', o),
+    `${'xdpreplay --version'.padEnd(24)} ${best(startup).seconds.toFixed(3)} s  (CLI startup, included above)`,
     `ratio (xdpreplay / tcpdump throughput): ${ratio.toFixed(2)}  target ≥ ${TARGET_RATIO}  ${ratio >= TARGET_RATIO ? 'OK' : 'MISSED'}`,
     `xdpreplay peak RSS: ${rss.toFixed(0)} MB  target < ${TARGET_RSS_MB} MB  ${rss < TARGET_RSS_MB ? 'OK' : 'MISSED'}`,
     '',
