@@ -19,17 +19,8 @@ export function execute(vm: Vm, entry: ProgramImage): void {
   let image = entry;
   let op = image.op, dsts = image.dst, srcs = image.src, offs = image.off, imms = image.imm;
   let pc = 0, count = 0, depth = 0;
-  const retPc = new Int32Array(MAX_CALL_FRAMES);
-  const retImage: ProgramImage[] = [];
-  const saved = new Int32Array(MAX_CALL_FRAMES * 8);
+  const retPc = vm.frameReturnPc, retImage = vm.frameReturnImage, saved = vm.frameSaved;
   L[10] = stackFrameAddr(0) + STACK_FRAME_SIZE; H[10] = 0;
-
-  const memFault = (code: number, a: number, size: number, write: boolean): void => {
-    vm.image = image; vm.pc = pc;
-    vm.setFault(faultKindOf(code), a, size, `${write ? 'store' : 'load'} of ${size} bytes`);
-  };
-  /** Effective address of reg + off, or -1 if the register is not a 32-bit address. */
-  const ea = (r: number, off: number): number => (H[r] === 0 ? (L[r]! >>> 0) + off : -1);
 
   for (;;) {
     if (++count > budget) {
@@ -216,49 +207,50 @@ export function execute(vm: Vm, entry: ProgramImage): void {
         break;
       // ---- lddw (constant resolved at load) ----
       case 0x18: L[d] = i; H[d] = image.immHi[pc]!; pc++; break;
-      // ---- loads ----
-      case 0x61: case 0x69: case 0x71: case 0x79: case 0x81: case 0x89: case 0x91: {
-        const size = (code & 0x18) === 0x00 ? 4 : (code & 0x18) === 0x08 ? 2 : (code & 0x18) === 0x10 ? 1 : 8;
-        const a = ea(s, offs[pc]!);
-        const c = a < 0 ? 1 : mem.translate(a, size, false);
-        if (c !== 0) { memFault(c, a < 0 ? L[s]! >>> 0 : a, size, false); vm.insns = count; return; }
-        switch (code) {
-          case 0x61: L[d] = view.getInt32(a, true); H[d] = 0; break;
-          case 0x69: L[d] = view.getUint16(a, true); H[d] = 0; break;
-          case 0x71: L[d] = u8[a]!; H[d] = 0; break;
-          case 0x79: L[d] = view.getInt32(a, true); H[d] = view.getInt32(a + 4, true); break;
-          case 0x81: L[d] = view.getInt32(a, true); H[d] = L[d]! >> 31; break;
-          case 0x89: L[d] = view.getInt16(a, true); H[d] = L[d]! >> 31; break;
-          default: L[d] = view.getInt8(a); H[d] = L[d]! >> 31; break;
-        }
-        break;
-      }
+      // ---- loads (effective address = reg + off; a register with high bits set is no address) ----
+      case 0x61: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 4); L[d] = view.getInt32(a, true); H[d] = 0; break; }
+      case 0x69: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 2); L[d] = view.getUint16(a, true); H[d] = 0; break; }
+      case 0x71: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 1); L[d] = u8[a]!; H[d] = 0; break; }
+      case 0x79: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 8, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 8); L[d] = view.getInt32(a, true); H[d] = view.getInt32(a + 4, true); break; }
+      case 0x81: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 4); L[d] = view.getInt32(a, true); H[d] = L[d]! >> 31; break; }
+      case 0x89: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 2); L[d] = view.getInt16(a, true); H[d] = L[d]! >> 31; break; }
+      case 0x91: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 1); L[d] = view.getInt8(a); H[d] = L[d]! >> 31; break; }
       // ---- stores ----
-      case 0x62: case 0x6a: case 0x72: case 0x7a: case 0x63: case 0x6b: case 0x73: case 0x7b: {
-        const size = (code & 0x18) === 0x00 ? 4 : (code & 0x18) === 0x08 ? 2 : (code & 0x18) === 0x10 ? 1 : 8;
-        const a = ea(d, offs[pc]!);
-        const c = a < 0 ? 1 : mem.translate(a, size, true);
-        if (c !== 0) { memFault(c, a < 0 ? L[d]! >>> 0 : a, size, true); vm.insns = count; return; }
-        const imm = (code & 0x07) === 0x02;
-        const lo = imm ? i : L[s]!, hi = imm ? i >> 31 : H[s]!;
-        if (size === 4) view.setInt32(a, lo, true);
-        else if (size === 2) view.setInt16(a, lo, true);
-        else if (size === 1) u8[a] = lo;
-        else { view.setInt32(a, lo, true); view.setInt32(a + 4, hi, true); }
-        break;
-      }
+      case 0x62: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 4); view.setInt32(a, i, true); break; }
+      case 0x6a: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 2); view.setInt16(a, i, true); break; }
+      case 0x72: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 1); u8[a] = i; break; }
+      case 0x7a: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 8, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 8); view.setInt32(a, i, true); view.setInt32(a + 4, i >> 31, true); break; }
+      case 0x63: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 4); view.setInt32(a, L[s]!, true); break; }
+      case 0x6b: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 2); view.setInt16(a, L[s]!, true); break; }
+      case 0x73: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 1); u8[a] = L[s]!; break; }
+      case 0x7b: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 8, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 8); view.setInt32(a, L[s]!, true); view.setInt32(a + 4, H[s]!, true); break; }
       // ---- atomics ----
       case 0xc3: case 0xdb: {
         const wide = code === 0xdb, size = wide ? 8 : 4;
-        const a = ea(d, offs[pc]!);
+        const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1;
         const c = a < 0 ? 1 : mem.translate(a, size, true);
-        if (c !== 0) { memFault(c, a < 0 ? L[d]! >>> 0 : a, size, true); vm.insns = count; return; }
+        if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, size);
         atomic(L, H, view, a, wide, i, s);
         break;
       }
     }
     pc++;
   }
+}
+
+/** Record a memory fault (a = -1: the base register was not a 32-bit address). */
+function memFault(vm: Vm, image: ProgramImage, pc: number, count: number, code: number, a: number, reg: number, size: number, write: boolean): void {
+  vm.image = image; vm.pc = pc; vm.insns = count;
+  const addr = a < 0 ? vm.L[reg]! >>> 0 : a;
+  vm.setFault(faultKindOf(code), addr, size, `${write ? 'store' : 'load'} of ${size} bytes`);
+}
+
+function loadFault(vm: Vm, image: ProgramImage, pc: number, count: number, code: number, a: number, reg: number, size: number): void {
+  memFault(vm, image, pc, count, code, a, reg, size, false);
+}
+
+function storeFault(vm: Vm, image: ProgramImage, pc: number, count: number, code: number, a: number, reg: number, size: number): void {
+  memFault(vm, image, pc, count, code, a, reg, size, true);
 }
 
 /** Atomic read-modify-write at `a` (already checked). */

@@ -100,6 +100,8 @@ export class VmMemory {
   private readonly ends: Float64Array;
   private readonly flags: Uint8Array;
   private last = 1;
+  private pkStart = 0;
+  private pkEnd = 0;
 
   constructor(layout: MemoryLayout, buffer?: ArrayBuffer) {
     this.buffer = buffer ?? new ArrayBuffer(layout.byteLength);
@@ -124,6 +126,8 @@ export class VmMemory {
   setPacketWindow(start: number, end: number): void {
     this.packet.start = start;
     this.packet.end = end;
+    this.pkStart = start;
+    this.pkEnd = end;
     const i = this.regions.indexOf(this.packet);
     this.starts[i] = start;
     this.ends[i] = end;
@@ -138,6 +142,11 @@ export class VmMemory {
    */
   translate(addr: number, size: number, write: boolean, helper = false): number {
     const end = addr + size;
+    // Fast paths: the packet window, then the stack frames (512 B used of every 1024 B).
+    if (addr >= this.pkStart && end <= this.pkEnd) return 0;
+    if (addr >= STACK_BASE && end <= STACK_BASE + MAX_CALL_FRAMES * STACK_FRAME_STRIDE) {
+      return ((addr - STACK_BASE) & (STACK_FRAME_STRIDE - 1)) + size <= STACK_FRAME_SIZE ? 0 : 1;
+    }
     let i = this.last;
     if (!(addr >= this.starts[i]! && end <= this.ends[i]!)) {
       const n = this.starts.length;

@@ -2,7 +2,7 @@ import type { SourceLine } from '../object/types.ts';
 import { setBig } from './arith64.ts';
 import { faultKindOf, type VmFault, type VmFaultKind } from './fault.ts';
 import type { VmMap } from './maps/vm-map.ts';
-import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, type VmMemory } from './memory.ts';
+import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, type VmMemory } from './memory.ts';
 import type { ProgramImage } from './verify.ts';
 
 /**
@@ -71,6 +71,10 @@ export class Vm {
   ifindex = 1;
   rxQueue = 0;
   readonly packet: PacketState;
+  /** Call-frame bookkeeping for the interpreter (allocated once). */
+  readonly frameReturnPc = new Int32Array(MAX_CALL_FRAMES);
+  readonly frameReturnImage: ProgramImage[] = [];
+  readonly frameSaved = new Int32Array(MAX_CALL_FRAMES * 8);
 
   constructor(mem: VmMemory, maps: VmMap[], helpers: (Helper | undefined)[], options: { budget: number; seed: number }) {
     this.mem = mem;

@@ -1,0 +1,255 @@
+import { CTX_ADDR, CTX_SIZE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE, type Region } from '../memory.ts';
+import type { ProgramImage } from '../verify.ts';
+import { emitInstruction } from './emit-instruction.ts';
+import { Code, ModuleBuilder } from './module-builder.ts';
+import { Op, ValType } from './opcodes.ts';
+import { FRAME_BYTES, FRAMES, INFO, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
+
+/**
+ * eBPF → WebAssembly, one module per verified program image, built at load time.
+ *
+ * Module: imports `env.mem` (the VM's store: same addresses, same map storage as the
+ * interpreter) and `env.helper(id, pc) → status`; exports `run(pc, count, budget, depth)` and
+ * `precise(…)`. Both are the same program: registers r0..r10 are i64 locals, control flow is
+ * a `loop` around nested blocks, one per basic block, in program order — forward jumps are a
+ * plain `br` to the block that ends just before their target, backward jumps and returns set
+ * `pc` and re-enter the `br_table` dispatch at the loop head.
+ *
+ * Instruction counting: `run` adds a whole block's count at its entry; a fault inside the block
+ * subtracts the statically known remainder, so `insns` is exact. When a block would cross the
+ * budget, `run` hands over to `precise`, whose blocks are single instructions, and the budget
+ * fault lands on exactly the interpreter's instruction (no side effect past it).
+ *
+ * Memory: an access `r10 + off` inside the 512-byte frame needs no check (r10 is read-only,
+ * frames are fixed). Anything else tries the packet window inline, then `$check`, which holds
+ * the region table as constants and returns translate()'s codes (1 out of bounds, 2 read-only,
+ * 3 context). Faults return a status and the details in the scratch page (see scratch.ts).
+ */
+
+export interface CompileOptions {
+  /** The VM's regions (map and global regions are baked in as constants). */
+  regions: readonly Region[];
+  /** Pages of the imported memory. */
+  pages: number;
+}
+
+/** Parameter and local indices shared by the two run functions. */
+export const L = {
+  pc: 0, count: 1, budget: 2, depth: 3,
+  /** r0..r10: L.reg + n */
+  reg: 4,
+  fp: 15, a: 16, t: 17, x: 18, st: 19,
+} as const;
+
+export interface BlockPlan {
+  /** Start pc of each block, ascending. */
+  starts: number[];
+  /** Block index by start pc (-1 elsewhere). */
+  blockOf: Int32Array;
+}
+
+export interface FuncContext {
+  readonly c: Code;
+  readonly image: ProgramImage;
+  readonly plan: BlockPlan;
+  readonly precise: boolean;
+  readonly checkFn: number;
+  readonly helperFn: number;
+  readonly preciseFn: number;
+  /** Current block index and number of counted instructions in it. */
+  block: number;
+  blockLen: number;
+  /** Extra structured nesting opened inside the current block's code. */
+  extra: number;
+}
+
+/** verify() zeroes an lddw's second slot, so only first slots carry 0x18. */
+export const isLddwSecond = (image: ProgramImage, pc: number): boolean => pc > 0 && image.op[pc - 1] === 0x18;
+
+/** Leaders: 0, jump/call targets, and the instruction after every jump, call (bpf-to-bpf) and exit. */
+export function planBlocks(image: ProgramImage, precise: boolean): BlockPlan {
+  const n = image.length;
+  const lead = new Uint8Array(n + 1);
+  lead[0] = 1;
+  for (let pc = 0; pc < n; pc++) {
+    const op = image.op[pc]!;
+    if (op === 0x18) { if (precise) lead[pc] = 1; pc++; continue; }
+    if (precise) lead[pc] = 1;
+    const cls = op & 7;
+    if (cls !== 5 && cls !== 6) continue;
+    if (op === 0x85) {
+      if (image.src[pc] === 1) { lead[pc + image.imm[pc]! + 1] = 1; lead[pc + 1] = 1; }
+      continue;
+    }
+    if (op === 0x95) { lead[pc + 1] = 1; continue; }
+    lead[pc + (op === 0x06 ? image.imm[pc]! : image.off[pc]!) + 1] = 1;
+    lead[pc + 1] = 1;
+  }
+  const starts: number[] = [];
+  const blockOf = new Int32Array(n).fill(-1);
+  for (let pc = 0; pc < n; pc++) if (lead[pc]) { blockOf[pc] = starts.length; starts.push(pc); }
+  return { starts, blockOf };
+}
+
+/** Refuse what the compiled engine does not model (the caller falls back to the interpreter). */
+export function unsupportedReason(image: ProgramImage): string | undefined {
+  const mainEnd = image.funcs.filter((f) => f.insn > 0).reduce((m, f) => Math.min(m, f.insn), image.length);
+  for (let pc = mainEnd; pc < image.length; pc++) {
+    if (image.op[pc] === 0x85 && image.src[pc] === 0 && image.imm[pc] === 12 && !isLddwSecond(image, pc)) {
+      return `program "${image.name}": insn ${pc}: bpf_tail_call inside a bpf-to-bpf function`;
+    }
+  }
+  return undefined;
+}
+
+export function compileImage(image: ProgramImage, options: CompileOptions): Uint8Array {
+  const mb = new ModuleBuilder();
+  const helperFn = mb.importFunc('env', 'helper', [ValType.i32, ValType.i32], [ValType.i32]);
+  mb.importMemory('env', 'mem', options.pages);
+  const check = mb.func('check', [ValType.i64, ValType.i64, ValType.i32, ValType.i32], [ValType.i32], { paramNames: ['addr', 'base', 'size', 'write'] });
+  const params = [ValType.i32, ValType.i32, ValType.i32, ValType.i32];
+  const names = ['pc', 'count', 'budget', 'depth'];
+  const run = mb.func('run', params, [ValType.i32], { exported: true, paramNames: names });
+  const precise = mb.func('precise', params, [ValType.i32], { exported: true, paramNames: names });
+  emitCheck(check.code, options.regions);
+  for (const f of [run, precise]) {
+    for (let r = 0; r <= 10; r++) f.local(ValType.i64, `r${r}`);
+    f.local(ValType.i32, 'fp'); f.local(ValType.i64, 'a'); f.local(ValType.i64, 't'); f.local(ValType.i32, 'x'); f.local(ValType.i32, 'st');
+  }
+  emitRunFunction({ c: run.code, image, plan: planBlocks(image, false), precise: false, checkFn: check.index, helperFn, preciseFn: precise.index, block: 0, blockLen: 0, extra: 0 });
+  emitRunFunction({ c: precise.code, image, plan: planBlocks(image, true), precise: true, checkFn: check.index, helperFn, preciseFn: precise.index, block: 0, blockLen: 0, extra: 0 });
+  return mb.finish();
+}
+
+/** translate() as straight-line code over the region table (packet window from the mirror). */
+function emitCheck(c: Code, regions: readonly Region[]): void {
+  const A = 0, BASE = 1, SIZE = 2, WRITE = 3;
+  const end = (): Code => c.get(A).get(SIZE).op(Op.i64_extend_i32_u).op(Op.i64_add);
+  const ret = (v: number): void => { c.i32Const(v).op(Op.return); };
+  // Not a 32-bit address, or below 0 after the offset: out of bounds.
+  c.get(BASE).i64Const(32n).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_eqz);
+  c.get(A).i64Const(0n).op(Op.i64_lt_s).op(Op.i32_or).if(); ret(1); c.end();
+  // Context: aligned u32 loads of fields 0..19 only.
+  c.get(A).i64Const(BigInt(CTX_ADDR)).op(Op.i64_ge_u);
+  end().i64Const(BigInt(CTX_ADDR + CTX_SIZE)).op(Op.i64_le_u).op(Op.i32_and).if();
+  c.get(WRITE).op(Op.i32_eqz).get(SIZE).i32Const(4).op(Op.i32_eq).op(Op.i32_and);
+  c.get(A).i64Const(3n).op(Op.i64_and).op(Op.i64_eqz).op(Op.i32_and);
+  c.get(A).i64Const(BigInt(CTX_ADDR + 20)).op(Op.i64_lt_u).op(Op.i32_and);
+  c.if(); ret(0); c.end(); ret(3);
+  c.end();
+  // Stack frames: [STACK_BASE + k*stride, + 512) for k < 8; the gaps are guards.
+  const stackEnd = STACK_BASE + MAX_CALL_FRAMES * STACK_FRAME_STRIDE;
+  c.get(A).i64Const(BigInt(STACK_BASE)).op(Op.i64_ge_u).get(A).i64Const(BigInt(stackEnd)).op(Op.i64_lt_u).op(Op.i32_and).if();
+  c.get(A).op(Op.i32_wrap_i64).i32Const(STACK_BASE).op(Op.i32_sub).i32Const(STACK_FRAME_STRIDE - 1).op(Op.i32_and);
+  c.get(SIZE).op(Op.i32_add).i32Const(STACK_FRAME_SIZE).op(Op.i32_le_u).if(); ret(0); c.end(); ret(1);
+  c.end();
+  // Packet window.
+  c.get(A).i32Const(0).mem(Op.i64_load32_u, PACKET_START_AT).op(Op.i64_ge_u);
+  end().i32Const(0).mem(Op.i64_load32_u, PACKET_END_AT).op(Op.i64_le_u).op(Op.i32_and).if(); ret(0); c.end();
+  for (const r of regions) {
+    if (r.kind !== 'map' && r.kind !== 'global') continue;
+    c.get(A).i64Const(BigInt(r.start)).op(Op.i64_ge_u);
+    end().i64Const(BigInt(r.end)).op(Op.i64_le_u).op(Op.i32_and).if();
+    if (r.writable) ret(0);
+    else { c.get(WRITE).if(); ret(2); c.end(); ret(0); }
+    c.end();
+  }
+  ret(1);
+}
+
+function emitRunFunction(f: FuncContext): void {
+  const { c, image, plan } = f;
+  const n = plan.starts.length;
+  // Entry: registers from the scratch page, frame pointer from the depth.
+  for (let r = 0; r < 10; r++) c.i32Const(0).mem(Op.i64_load, REGS + 8 * r).set(L.reg + r);
+  setFrame(c);
+  c.loop();
+  for (let k = n - 1; k >= 0; k--) c.block();
+  c.block();
+  const table = new Array<number>(image.length).fill(0);
+  for (let b = 0; b < n; b++) table[plan.starts[b]!] = b + 1;
+  c.get(L.pc).brTable(table, 0);
+  c.end();
+  c.op(Op.unreachable);
+  for (let b = 0; b < n; b++) {
+    c.end();
+    emitBlock(f, b);
+  }
+  c.end();
+  c.op(Op.unreachable);
+}
+
+/** r10 and fp from the depth local. */
+export function setFrame(c: Code): void {
+  c.get(L.depth).i32Const(STACK_FRAME_STRIDE).op(Op.i32_mul).i32Const(STACK_BASE).op(Op.i32_add).tee(L.fp);
+  c.i32Const(STACK_FRAME_SIZE).op(Op.i32_add).op(Op.i64_extend_i32_u).set(L.reg + 10);
+}
+
+function emitBlock(f: FuncContext, b: number): void {
+  const { c, image, plan } = f;
+  const start = plan.starts[b]!;
+  const stop = b + 1 < plan.starts.length ? plan.starts[b + 1]! : image.length;
+  let len = 0;
+  for (let pc = start; pc < stop; pc++) { len++; if (image.op[pc] === 0x18) pc++; }
+  f.block = b; f.blockLen = len; f.extra = 0;
+  // count += len; over budget → precise (run) or the budget fault (precise).
+  c.get(L.count).i32Const(len).op(Op.i32_add).tee(L.count).get(L.budget).op(Op.i32_gt_u).if();
+  c.get(L.count).i32Const(len).op(Op.i32_sub).set(L.count);
+  if (f.precise) {
+    info(c, 1, () => c.i32Const(start));
+    info(c, 2, () => c.get(L.count));
+    c.i32Const(Status.BUDGET).op(Op.return);
+  } else {
+    spillRegs(c);
+    c.i32Const(start).get(L.count).get(L.budget).get(L.depth).call(f.preciseFn).op(Op.return);
+  }
+  c.end();
+  let j = 0;
+  for (let pc = start; pc < stop; pc++) {
+    emitInstruction(f, pc, j);
+    j++;
+    if (image.op[pc] === 0x18) pc++;
+  }
+}
+
+/** Store an i32 into run-info word `word`. */
+export function info(c: Code, word: number, value: () => void): void {
+  c.i32Const(0);
+  value();
+  c.mem(Op.i32_store, INFO + 4 * word);
+}
+
+export function spillRegs(c: Code, from = 0, to = 10): void {
+  for (let r = from; r <= to; r++) c.i32Const(0).get(L.reg + r).mem(Op.i64_store, REGS + 8 * r);
+}
+
+/** count at counted position j of the current block (exact for faults). */
+export function exactCount(f: FuncContext, j: number): void {
+  const back = f.blockLen - 1 - j;
+  f.c.get(L.count);
+  if (back !== 0) f.c.i32Const(back).op(Op.i32_sub);
+}
+
+/** Branch to the block starting at `target` (from inside the current block's code). */
+export function jumpTo(f: FuncContext, target: number): void {
+  const k = f.plan.blockOf[target]!;
+  if (k < 0) throw new Error(`wasm compile: jump target ${target} is not a block start`);
+  if (k > f.block) { f.c.br(k - f.block - 1 + f.extra); return; }
+  f.c.i32Const(target).set(L.pc).br(f.plan.starts.length - 1 - f.block + f.extra);
+}
+
+/** Conditional branch on the i32 on the stack. */
+export function jumpIf(f: FuncContext, target: number): void {
+  const k = f.plan.blockOf[target]!;
+  if (k > f.block) { f.c.brIf(k - f.block - 1 + f.extra); return; }
+  f.c.if(); f.extra++;
+  jumpTo(f, target);
+  f.c.end(); f.extra--;
+}
+
+/** Return from the current function to the dispatch head with pc set from the stack top. */
+export function dispatch(f: FuncContext): void {
+  f.c.set(L.pc).br(f.plan.starts.length - 1 - f.block + f.extra);
+}
+
+export { FRAME_BYTES, FRAMES };

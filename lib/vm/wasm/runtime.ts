@@ -1,0 +1,106 @@
+import { ObjectError } from '../../errors.ts';
+import { faultKindOf } from '../fault.ts';
+import { MAX_CALL_FRAMES } from '../memory.ts';
+import type { ProgramImage } from '../verify.ts';
+import type { Vm } from '../vm.ts';
+import { compileImage, unsupportedReason } from './compile.ts';
+import { HelperStatus, INFO, REGS, Status } from './scratch.ts';
+import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
+
+/**
+ * The compiled engine for one Vm: compiles each program image once (lazily for tail-call
+ * targets), and `execute(vm, image)` is a drop-in replacement for the interpreter's
+ * `execute()` — same contract: r1.. set by the caller in vm.L/vm.H, results in vm.L/vm.H,
+ * vm.insns, vm.exitPc, vm.image, vm.fault.
+ */
+
+type RunFn = (pc: number, count: number, budget: number, depth: number) => number;
+
+export interface CompiledImage {
+  readonly image: ProgramImage;
+  readonly bytes: Uint8Array;
+  readonly run: RunFn;
+}
+
+export class WasmEngine {
+  private readonly vm: Vm;
+  private readonly memory: WasmMemory;
+  private readonly compiled = new Map<ProgramImage, CompiledImage>();
+  private readonly info: Int32Array;
+  private readonly regs: Int32Array;
+
+  constructor(vm: Vm, memory: WasmMemory) {
+    if (memory.buffer !== vm.mem.buffer) throw new RangeError('wasm engine: the memory is not the VM store');
+    this.vm = vm;
+    this.memory = memory;
+    this.info = new Int32Array(vm.mem.buffer, INFO, 8);
+    this.regs = new Int32Array(vm.mem.buffer, REGS, 22);
+  }
+
+  /** Compile (or fetch) the module for `image`; throws ObjectError('WASM_UNSUPPORTED') for what it cannot model. */
+  compile(image: ProgramImage): CompiledImage {
+    const have = this.compiled.get(image);
+    if (have !== undefined) return have;
+    const reason = unsupportedReason(image);
+    if (reason !== undefined) throw new ObjectError('WASM_UNSUPPORTED', `wasm engine: ${reason}`, { program: image.name });
+    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE });
+    const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs;
+    const helper = (id: number, pc: number): number => {
+      vm.image = image; vm.pc = pc; vm.helperCalls++;
+      L[0] = regs[0]!; H[0] = regs[1]!; L[1] = regs[2]!; H[1] = regs[3]!; L[2] = regs[4]!; H[2] = regs[5]!;
+      L[3] = regs[6]!; H[3] = regs[7]!; L[4] = regs[8]!; H[4] = regs[9]!; L[5] = regs[10]!; H[5] = regs[11]!;
+      vm.helpers[id]!(vm);
+      regs[0] = L[0]!; regs[1] = H[0]!;
+      if (vm.fault !== undefined) return HelperStatus.FAULT;
+      return vm.tailTarget !== undefined ? HelperStatus.TAIL_CALL : HelperStatus.OK;
+    };
+    const module = new Wasm.Module(bytes);
+    const instance = new Wasm.Instance(module, { env: { mem: this.memory, helper } });
+    const c: CompiledImage = { image, bytes, run: instance.exports['run'] as RunFn };
+    this.compiled.set(image, c);
+    return c;
+  }
+
+  execute(vm: Vm, entry: ProgramImage): void {
+    const L = vm.L, H = vm.H, regs = this.regs, info = this.info;
+    for (let r = 0; r < 10; r++) { regs[2 * r] = L[r]!; regs[2 * r + 1] = H[r]!; }
+    let c = this.compile(entry);
+    let count = 0;
+    for (;;) {
+      const status = c.run(0, count, vm.budget, 0);
+      count = info[2]!;
+      vm.insns = count;
+      switch (status) {
+        case Status.EXIT:
+          for (let r = 0; r <= 10; r++) { L[r] = regs[2 * r]!; H[r] = regs[2 * r + 1]!; }
+          vm.image = c.image; vm.exitPc = info[1]!;
+          return;
+        case Status.MEM_FAULT: {
+          vm.image = c.image; vm.pc = info[1]!;
+          const size = info[6]!, write = info[7] === 1;
+          const addr = (info[4]! >>> 0) + info[5]! * 4294967296;
+          vm.setFault(faultKindOf(info[3]!), addr, size, `${write ? 'store' : 'load'} of ${size} bytes`);
+          return;
+        }
+        case Status.BUDGET:
+          vm.image = c.image; vm.pc = info[1]!;
+          vm.setFault('budget', 0, 0, `instruction budget of ${vm.budget} exhausted`);
+          return;
+        case Status.CALL_DEPTH:
+          vm.image = c.image; vm.pc = info[1]!;
+          vm.setFault('call-depth', 0, 0, `call depth exceeds ${MAX_CALL_FRAMES} frames`);
+          return;
+        case Status.HELPER_FAULT:
+          return;
+        case Status.TAIL_CALL: {
+          const target = vm.tailTarget!;
+          vm.tailTarget = undefined;
+          c = this.compile(target);
+          break;
+        }
+        default:
+          throw new Error(`wasm engine: unknown run status ${status}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The WebAssembly engine's private bytes inside the VM store's never-mapped NULL page
+ * (0x0000..0x0fff, see memory.ts): no program or helper access can reach them (every such
+ * access faults as out-of-bounds), so they are free for the engine and the host to talk
+ * through without a second memory.
+ *
+ *   0x100  run info (i32 words): status, pc, count, fault code, addr lo, addr hi, size, write
+ *   0x200  registers r0..r10 as i64 (entry, exit, helper arguments/result, tail calls)
+ *   0x300  call frames k = 0..7: return pc (i32) at +0, r6..r9 (i64) at +8 .. +40
+ */
+import { CTX_ADDR } from '../memory.ts';
+
+/**
+ * The packet region's window as the compiled code reads it: xdp_md.data_meta (+8) and
+ * xdp_md.data_end (+4) in the context, which lib/xdp's syncCtx() writes together with every
+ * VmMemory.setPacketWindow() call (its only caller), so both engines check the same window.
+ */
+export const PACKET_START_AT = CTX_ADDR + 8;
+export const PACKET_END_AT = CTX_ADDR + 4;
+export const INFO = 0x100;
+export const REGS = 0x200;
+export const FRAMES = 0x300;
+export const FRAME_BYTES = 40;
+
+/** Run statuses returned by a compiled function. */
+export const Status = { EXIT: 0, MEM_FAULT: 1, BUDGET: 2, CALL_DEPTH: 3, HELPER_FAULT: 4, TAIL_CALL: 5 } as const;
+
+/** Helper import results. */
+export const HelperStatus = { OK: 0, FAULT: 1, TAIL_CALL: 2 } as const;
