@@ -16,6 +16,7 @@ import { createLogger } from '../log.ts';
 import { DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
 import { Progress } from '../progress.ts';
+import { replayDebug } from './trace.ts';
 
 export interface ReplayArgs {
   input: string;
@@ -36,6 +37,8 @@ export interface ReplayArgs {
   mapsIn: string | undefined;
   mapsOut: string | undefined;
   failOnFault: boolean;
+  coverage: string | undefined;
+  break: string[] | undefined;
   quiet: boolean;
   logLevel: string;
 }
@@ -77,6 +80,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const expression = (args.filter ?? []).join(' ').trim();
   const log = createLogger(args.logLevel);
   const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns });
+  const debug = replayDebug(loaded.program, { coverage: args.coverage, breaks: args.break });
   if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
   const textMode = args.output === undefined && process.stdout.isTTY === true;
   const sink: OutputSink | undefined = textMode ? undefined : openOutput(args.output ?? '-');
@@ -116,6 +120,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
       onPacket: (packet, result, selected) => {
         if (progress !== undefined) progress.packets++;
         if (textMode && selected) process.stdout.write(`${packetLine(packet, result)}\n`);
+        debug?.onPacket(packet.packetId);
       },
       ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
       stopped: () => interrupted,
@@ -137,6 +142,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   if (summary === undefined) return;
   summary.brokenPipe = sink?.brokenPipe ?? false;
   if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
+  debug?.finish(args.quiet);
   if (args.mapsOut !== undefined) writeFileSync(args.mapsOut, `${stringifyMapState(dumpMaps(loaded.program))}\n`);
   if (args.jsonSummary !== undefined) writeFileSync(args.jsonSummary, `${JSON.stringify(summary, null, 2)}\n`);
   if (interrupted) process.exitCode = EXIT_INTERRUPTED;
@@ -165,6 +171,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('maps-in', { type: 'string', requiresArg: true, describe: 'seed maps from this JSON file before the first packet', group: 'Program:' })
       .option('maps-out', { type: 'string', requiresArg: true, describe: 'dump every map as JSON to this file after the last packet', group: 'Output:' })
       .option('json-summary', { type: 'string', requiresArg: true, describe: 'also write the summary as JSON to this file', group: 'Output:' })
+      .option('coverage', { type: 'string', requiresArg: true, describe: 'write line/branch coverage of the replay as lcov to FILE (+ per-function summary on stderr)', group: 'Debugging:' })
+      .option('break', { alias: 'b', type: 'string', array: true, requiresArg: true, describe: "breakpoint 'LOC [if COND] [print ITEM, …] [skip N]' (stops printed on stderr); repeatable", group: 'Debugging:' })
       .option('fail-on-fault', { type: 'boolean', default: false, describe: 'exit 1 when the program faulted on any packet' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary or progress on stderr' })
       .option('log-level', { type: 'string', default: 'info', describe: 'pino log level for stderr' }) as unknown as Argv<ReplayArgs>,
