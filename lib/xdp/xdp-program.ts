@@ -14,6 +14,8 @@ import { createMap, type BindableMap } from '../vm/maps/create-map.ts';
 import { ProgArrayMap } from '../vm/maps/prog-array-map.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MemoryLayout, VmMemory, CTX_ADDR } from '../vm/memory.ts';
 import { verifyProgram, type ProgramImage } from '../vm/verify.ts';
+import { WasmEngine } from '../vm/wasm/runtime.ts';
+import { newFixedMemory } from '../vm/wasm/wasm-api.ts';
 import { Vm, type RedirectTarget, type TraceHook } from '../vm/vm.ts';
 import { ETH_HLEN, MAX_LINEAR, XdpAction } from './constants.ts';
 import { setupFrame } from './xdp-buffer.ts';
@@ -40,6 +42,12 @@ export interface XdpLoadOptions {
   seed?: number;
   /** Instruction budget per packet (default 1,000,000). */
   budget?: number;
+  /**
+   * `interp`: the reference interpreter. `wasm`: the program compiled to WebAssembly (throws
+   * ObjectError 'WASM_UNSUPPORTED' for what it cannot model). `auto` (default): wasm when it
+   * can, the interpreter otherwise; a trace hook always runs on the interpreter.
+   */
+  engine?: 'auto' | 'interp' | 'wasm';
 }
 
 export interface XdpRunOptions {
@@ -119,6 +127,9 @@ export class XdpProgram {
   readonly image: ProgramImage;
   readonly maps: XdpMaps;
   readonly vm: Vm;
+  /** The engine plain runs use (a trace hook switches a run to the interpreter). */
+  readonly engine: 'interp' | 'wasm';
+  private readonly wasm: WasmEngine | undefined;
 
   constructor(object: ObjectSpec, options: XdpLoadOptions = {}) {
     this.object = object;
@@ -126,7 +137,8 @@ export class XdpProgram {
     const layout = new MemoryLayout();
     const programNames = object.programs.map((p) => p.name);
     const maps = object.maps.map((spec, i) => createMap(spec, i, layout, programNames));
-    const mem = new VmMemory(layout);
+    const wasmMemory = newFixedMemory(layout.byteLength);
+    const mem = new VmMemory(layout, wasmMemory.buffer);
     for (const m of maps) m.bind?.(mem);
     const helpers = buildHelperTable(ALL_HELPERS);
     this.vm = new Vm(mem, maps, helpers, { budget: options.budget ?? 1_000_000, seed: options.seed ?? 1 });
@@ -159,6 +171,18 @@ export class XdpProgram {
       }
     }
     this.maps = new XdpMaps(maps, mem);
+    let wasm: WasmEngine | undefined;
+    if (options.engine !== 'interp') {
+      try {
+        wasm = new WasmEngine(this.vm, wasmMemory);
+        for (const image of this.vm.images.values()) wasm.compile(image);
+      } catch (err) {
+        wasm = undefined;
+        if (options.engine === 'wasm' || !(err instanceof ObjectError)) throw err;
+      }
+    }
+    this.wasm = wasm;
+    this.engine = wasm === undefined ? 'interp' : 'wasm';
   }
 
   set trace(hook: TraceHook | undefined) {
@@ -180,7 +204,8 @@ export class XdpProgram {
     const L = vm.L, H = vm.H;
     L.fill(0); H.fill(0);
     L[1] = CTX_ADDR;
-    execute(vm, this.image);
+    if (this.wasm !== undefined && vm.trace === undefined) this.wasm.execute(vm, this.image);
+    else execute(vm, this.image);
     const p = vm.packet;
     const u8 = vm.mem.u8;
     const fault = vm.fault;
