@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ENGINES, hexBytes, runAsm } from './run-program.ts';
+import { ENGINES, hexBytes, onEngine } from './run-program.ts';
 
 /**
  * Instruction-level cases per RFC 9669 conformance group, written out with their edge cases.
@@ -112,6 +112,7 @@ const CASES: Case[] = [
 ];
 
 for (const engine of ENGINES) {
+  const runAsm = onEngine(engine);
   for (const c of CASES) {
     test(`[${engine}] ${c.group}: ${c.name}`, (t) => {
       const run = runAsm(c.asm, hexBytes(c.mem ?? ''));

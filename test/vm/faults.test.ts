@@ -3,7 +3,7 @@ import { assembleText } from '../../lib/isa/assemble-text.ts';
 import type { MapSpec } from '../../lib/object/types.ts';
 import { MapType } from '../../lib/object/types.ts';
 import { XdpAction } from '../../lib/xdp/constants.ts';
-import { ENGINES, PROLOGUE, runAsm } from './run-program.ts';
+import { ENGINES, PROLOGUE, onEngine } from './run-program.ts';
 
 const rodata: MapSpec = {
   name: 'test.rodata', section: '.rodata', type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0x80,
@@ -12,6 +12,7 @@ const rodata: MapSpec = {
 const counters: MapSpec = { name: 'counters', section: '.maps', type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 2, flags: 0, readOnly: false };
 
 for (const engine of ENGINES) {
+  const runAsm = onEngine(engine);
   test(`[${engine}] a packet read past data_end faults with pc, address, size and region`, (t) => {
     const { result } = runAsm('ldxb %r0, [%r1+100]\nexit', new Array(20).fill(0));
     t.is(result.action, XdpAction.ABORTED);

@@ -13,9 +13,14 @@ import { loadXdpProgram, type XdpLoadOptions, type XdpProgram, type XdpResult } 
  */
 export const PROLOGUE = 3;
 
-/** Engines every VM test runs on (the WebAssembly engine joins here). */
-export const ENGINES = ['interp'] as const;
+/** Engines every VM test runs on. */
+export const ENGINES = ['interp', 'wasm'] as const;
 export type Engine = (typeof ENGINES)[number];
+
+/** runAsm bound to one engine (tests shadow `runAsm` with this inside their engine loop). */
+export function onEngine(engine: Engine): typeof runAsm {
+  return (insns, mem = [], options = {}) => runAsm(insns, mem, { ...options, engine });
+}
 
 export interface AsmRun {
   result: XdpResult;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { XdpAction } from '../../lib/xdp/constants.ts';
-import { ENGINES, runAsm } from '../vm/run-program.ts';
+import { ENGINES, onEngine } from '../vm/run-program.ts';
 
 /** Call an xdp_adjust helper (ctx is at 0x1000) with `offset`; r0 = its return value (signed). */
 const adjust = (helper: number, ...offsets: number[]): string =>
@@ -9,6 +9,7 @@ const HEAD = 44, META = 54, TAIL = 65;
 const signed = (v: bigint): number => Number(BigInt.asIntN(64, v));
 
 for (const engine of ENGINES) {
+  const runAsm = onEngine(engine);
   test(`[${engine}] adjust_head accepts -216 and refuses -217 (40 bytes of the page are never claimable)`, (t) => {
     t.is(signed(runAsm(adjust(HEAD, -216)).r0), 0);
     t.is(signed(runAsm(adjust(HEAD, -217)).r0), -22);
