@@ -10,6 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -24,18 +25,20 @@ function arg(name: string, fallback: number): number {
 
 interface Run {
   seconds: number;
+  /** User + system CPU seconds (less sensitive than wall time to other load on the machine). */
+  cpuSeconds: number;
   rssMb: number;
 }
 
-/** Run a command under /usr/bin/time; wall time measured here, peak RSS from time's %M (KiB). */
+/** Run a command under /usr/bin/time; wall time measured here, peak RSS (%M, KiB) and CPU (%U + %S) from time. */
 function timed(cmd: string, args: string[]): Run {
   const rssFile = join(OUT, 'time.out');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
-  const kib = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
-  return { seconds, rssMb: kib / 1024 };
+  const [kib, user, sys] = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds, cpuSeconds: user! + sys!, rssMb: kib! / 1024 };
 }
 
 function main(): void {
@@ -66,7 +69,7 @@ function main(): void {
   const o = best(ours);
   const t = best(theirs);
   const line = (name: string, r: Run): string =>
-    `${name.padEnd(24)} ${r.seconds.toFixed(3)} s  ${(count / r.seconds / 1e6).toFixed(2)} Mpkt/s  ${(bytes / r.seconds / 1e6).toFixed(0)} MB/s  peak RSS ${r.rssMb.toFixed(0)} MB`;
+    `${name.padEnd(24)} ${r.seconds.toFixed(3)} s  ${(count / r.seconds / 1e6).toFixed(2)} Mpkt/s  ${(bytes / r.seconds / 1e6).toFixed(0)} MB/s  CPU ${r.cpuSeconds.toFixed(2)} s  peak RSS ${r.rssMb.toFixed(0)} MB`;
   const ratio = t.seconds / o.seconds;
   const rss = Math.max(...ours.map((r) => r.rssMb));
   process.stdout.write([
@@ -75,6 +78,7 @@ function main(): void {
     line('xdpreplay cat', o),
     `${'xdpreplay --version'.padEnd(24)} ${best(startup).seconds.toFixed(3)} s  (CLI startup, included above)`,
     `ratio (xdpreplay / tcpdump throughput): ${ratio.toFixed(2)}  target ≥ ${TARGET_RATIO}  ${ratio >= TARGET_RATIO ? 'OK' : 'MISSED'}`,
+    `CPU-time ratio (tcpdump CPU / xdpreplay CPU): ${(t.cpuSeconds / o.cpuSeconds).toFixed(2)}  (load average now ${loadavg()[0]!.toFixed(1)})`,
     `xdpreplay peak RSS: ${rss.toFixed(0)} MB  target < ${TARGET_RSS_MB} MB  ${rss < TARGET_RSS_MB ? 'OK' : 'MISSED'}`,
     '',
   ].join('\n'));
