@@ -8,8 +8,10 @@
  *
  * Both sides run the CLI from source through tsx (the same startup cost on each side). The
  * machine is shared, so the ratio is computed on CPU time (user + sys), which load disturbs
- * less than wall time; both are printed. Input comes from samples/gen-captures.ts --count N
- * --seed 7, cached in bench/out/ (gitignored; the same file bench/capture.ts uses).
+ * less than wall time; both are printed. A second pair writes nothing (replay selects no packet,
+ * diff has no -o): the cost of running the program(s) alone. Input comes from
+ * samples/gen-captures.ts --count N --seed 7, cached in bench/out/ (gitignored; the same file
+ * bench/capture.ts uses).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -59,11 +61,16 @@ function main(): void {
   const diffOut = join(OUT, 'diff-bench-changed.pcapng');
   const replays: Run[] = [];
   const diffs: Run[] = [];
+  const replaysBare: Run[] = [];
+  const diffsBare: Run[] = [];
   for (let i = 0; i < runs; i++) {
     rmSync(replayOut, { force: true });
     rmSync(diffOut, { force: true });
     replays.push(timed(['replay', input, oldObj, '-o', replayOut, '-q'], [0]));
     diffs.push(timed(['diff', input, oldObj, newObj, '-o', diffOut, '-q', '--first', '0'], [0, 1]));
+    // The same without writing (replay selects no packet, diff has no -o): the cost of running.
+    replaysBare.push(timed(['replay', input, oldObj, '-o', '/dev/null', '-q', '--actions', 'aborted'], [0]));
+    diffsBare.push(timed(['diff', input, oldObj, newObj, '-q', '--first', '0'], [0, 1]));
   }
   const changedBytes = statSync(diffOut).size;
   const best = (rs: Run[]): Run => rs.reduce((a, b) => (b.cpu < a.cpu ? b : a));
@@ -72,13 +79,19 @@ function main(): void {
   const line = (name: string, x: Run): string =>
     `${name.padEnd(30)} wall ${x.wall.toFixed(2)} s  cpu ${x.cpu.toFixed(2)} s  ${(count / x.cpu / 1e3).toFixed(0)} kpkt/s (cpu)  peak RSS ${x.rssMb.toFixed(0)} MB`;
   const ratio = d.cpu / r.cpu;
+  const rb = best(replaysBare);
+  const db = best(diffsBare);
+  const bareRatio = db.cpu / rb.cpu;
   process.stdout.write([
     `diff benchmark: ${count} packets, ${(bytes / 1e6).toFixed(0)} MB classic pcap, best of ${runs} (by cpu time)`,
     line('xdpreplay replay (firewall)', r),
     line('xdpreplay diff (fw → fw_v2)', d),
     `changed-packet pcapng: ${(changedBytes / 1e6).toFixed(1)} MB`,
     `cost ratio (diff / replay, cpu): ${ratio.toFixed(2)}  wall: ${(d.wall / r.wall).toFixed(2)}  target ≤ ${TARGET_RATIO}  ${ratio <= TARGET_RATIO ? 'OK' : 'MISSED'}`,
-    `peak RSS: replay ${Math.max(...replays.map((x) => x.rssMb)).toFixed(0)} MB, diff ${Math.max(...diffs.map((x) => x.rssMb)).toFixed(0)} MB`,
+    line('replay, nothing written', rb),
+    line('diff, nothing written', db),
+    `cost ratio without output (cpu): ${bareRatio.toFixed(2)}  wall: ${(db.wall / rb.wall).toFixed(2)}  target ≤ ${TARGET_RATIO}  ${bareRatio <= TARGET_RATIO ? 'OK' : 'MISSED'}`,
+    `peak RSS: replay ${Math.max(...[...replays, ...replaysBare].map((x) => x.rssMb)).toFixed(0)} MB, diff ${Math.max(...[...diffs, ...diffsBare].map((x) => x.rssMb)).toFixed(0)} MB`,
     '',
   ].join('\n'));
   rmSync(replayOut, { force: true });

@@ -89,6 +89,7 @@ export async function runDiff(args: DiffArgs): Promise<void> {
     input.close();
   };
   process.once('SIGINT', onSigint);
+  log.debug({ input: args.input, old: oldP.path, new: newP.path }, 'diff started');
   let failure: unknown;
   let report: DiffReport | undefined;
   try {
@@ -151,7 +152,8 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
   describe: 'run two versions of an XDP program over the same capture; report the packets whose verdict or output changed (exit 0 same, 1 different, 2 trouble)',
   builder: (y: Argv) =>
     y
-      .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin' })
+      // yargs turns a lone "-" positional into "": map it back to stdin.
+      .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin', coerce: (v: string) => (v === '' ? '-' : v) })
       .positional('old', { type: 'string', demandOption: true, describe: 'BPF object of the old version' })
       .positional('new', { type: 'string', demandOption: true, describe: 'BPF object of the new version' })
       .option('prog', { alias: 'p', type: 'string', requiresArg: true, describe: 'program (function or section name) in both objects', group: 'Program:' })

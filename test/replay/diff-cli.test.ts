@@ -1,6 +1,6 @@
 import test from 'ava';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureReader } from '../../lib/capture/read-capture.ts';
@@ -86,6 +86,17 @@ test('diff --compare verdict ignores a rewrite change that --compare bytes repor
   t.like(report.first[0], { kind: 'bytes', byte_offset: 5, field: 'eth.dst', old: { verdict: 'XDP_TX' }, new: { verdict: 'XDP_TX' } });
 });
 
+test('diff reads the capture from stdin and writes the changed pairs to stdout for tcpdump, the report on stderr', (t) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'diff', '-', FIREWALL, FIREWALL_V2, '-o', '-'], { input: readFileSync(MIXED_PCAP), maxBuffer: 1 << 26 });
+  t.is(r.status, 1, r.stderr.toString());
+  t.regex(r.stderr.toString(), /300 packets compared .*, 68 differ/);
+  const copy = join(dir, 'stdout.pcapng');
+  writeFileSync(copy, r.stdout);
+  const lines = execFileSync('tcpdump', ['-nr', copy], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+  t.is(lines.length, 2 * 68);
+  t.is(lines[0], lines[1]); // the old and new record of a verdict-only change carry the same bytes
+});
+
 test('diff -c stops before the first difference and then exits 0', (t) => {
   const r = xdpreplay(['diff', MIXED_PCAP, FIREWALL, FIREWALL_V2, '-c', '2']);
   t.is(r.status, 0, r.stderr);
@@ -107,4 +118,27 @@ test('diff exits 2 on trouble: missing capture, unreadable object, unknown progr
     t.regex(r.stderr, message, what);
     t.is(r.stdout, '', what);
   }
+});
+
+test('SIGINT ends the diff with a valid changed-packet pcapng, a report marked interrupted and exit 130', async (t) => {
+  const out = join(dir, 'sigint.pcapng');
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'diff', '-', FIREWALL, FIREWALL_V2, '-o', out, '--log-level', 'debug'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const status = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  const mixed = readFileSync(MIXED_PCAP);
+  await new Promise<void>((res) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('diff started')) res();
+    });
+    // The first 40 packets or so; the stream stays open, so only SIGINT ends the diff.
+    child.stdin.write(mixed.subarray(0, 12_000));
+  });
+  child.kill('SIGINT');
+  t.is(await status, 130, stderr);
+  t.regex(stdout, /interrupted: the report covers the packets compared before the interrupt/);
+  const lines = execFileSync('tcpdump', ['-nr', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
+  t.is(lines.length % 2, 0);
 });
