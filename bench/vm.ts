@@ -59,7 +59,7 @@ console.log(`interpreter over ${packets.length} packets × ${ROUNDS} rounds; ker
 console.log('sample      insns/pkt  ns/pkt(capture)  Minsn/s  ns(rep.pkt)  kernel ns  ratio');
 for (const sample of SAMPLES) {
   // engine 'interp': this benchmark measures the reference interpreter (engines without the option ignore it).
-  const options = { name: `${sample}.bpf.o`, program: PROGRAM[sample]!, engine: 'interp' };
+  const options = { name: `${sample}.bpf.o`, program: PROGRAM[sample]!, engine: 'interp' as const };
   const prog = loadXdpProgramFromElf(readFileSync(samplePath(sample)), options);
   let insns = 0;
   const pass = (): void => { for (const p of packets) insns += prog.run(p.data, { tsNs: p.tsNs }).insns; };
