@@ -175,3 +175,27 @@ class StreamSink implements OutputSink {
     }
   }
 }
+
+/** Exit status after SIGINT, as shells report a SIGINT death. */
+export const EXIT_INTERRUPTED = 130;
+
+export interface Interrupt {
+  /** True once SIGINT arrived (the input was closed; finish writing whole blocks, then exit 130). */
+  readonly interrupted: boolean;
+  /** Stop listening (call in `finally`). */
+  dispose(): void;
+}
+
+/**
+ * On the first SIGINT, close `input` so the read loop ends after the current chunk; the command
+ * then flushes complete blocks and sets exit status EXIT_INTERRUPTED. A second SIGINT kills.
+ */
+export function closeInputOnSigint(input: Input): Interrupt {
+  const state = { interrupted: false, dispose: (): void => void process.off('SIGINT', onSigint) };
+  function onSigint(): void {
+    state.interrupted = true;
+    input.close();
+  }
+  process.once('SIGINT', onSigint);
+  return state;
+}

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { CaptureReader } from '../../lib/capture/read-capture.ts';
 import { PcapngWriter } from '../../lib/capture/pcapng-writer.ts';
 import { assertNever, UsageError } from '../../lib/errors.ts';
-import { openInput, openOutput } from '../io.ts';
+import { closeInputOnSigint, EXIT_INTERRUPTED, openInput, openOutput } from '../io.ts';
 import type { Logger } from '../log.ts';
 import { countOption, DEFAULTS, inputOptions, outputOptions, type CountArgs, type InputArgs, type OutputArgs } from '../options.ts';
 
@@ -18,9 +18,6 @@ export interface CatSummary {
   interrupted: boolean;
   brokenPipe: boolean;
 }
-
-/** Exit status after SIGINT, as shells report a SIGINT death. */
-const EXIT_INTERRUPTED = 130;
 
 /**
  * `xdpreplay cat IN -o OUT|-`: re-encode any pcap/pcapng as one little-endian pcapng section.
@@ -52,11 +49,7 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
     (writer ??= new PcapngWriter(sink, {
       userAppl: `xdpreplay ${version()}`, comments, snaplen: args.maxCaplen, batchBytes: DEFAULTS.writeBatchBytes,
     }));
-  const onSigint = (): void => {
-    summary.interrupted = true;
-    input.close();
-  };
-  process.once('SIGINT', onSigint);
+  const sigint = closeInputOnSigint(input);
   let failure: unknown;
   try {
     let done = limit === 0;
@@ -88,9 +81,9 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
         }
         if (done || sink.closed) break;
       }
-      if (done || sink.closed || summary.interrupted) break;
+      if (done || sink.closed || sigint.interrupted) break;
     }
-    if (!done && !sink.closed && !summary.interrupted) {
+    if (!done && !sink.closed && !sigint.interrupted) {
       const truncated = reader.finish();
       if (truncated !== undefined) {
         summary.truncated = 1;
@@ -101,7 +94,8 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
   } catch (err) {
     failure = err;
   } finally {
-    process.off('SIGINT', onSigint);
+    sigint.dispose();
+    summary.interrupted = sigint.interrupted;
     const w = open();
     await w.flush();
     try {
