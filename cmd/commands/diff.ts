@@ -171,7 +171,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'pcapng of the differing packets: old and new exit record of each, same packet id (- = stdout)', group: 'Report:' })
       .option('count', { alias: 'c', type: 'number', requiresArg: true, describe: 'compare only the first N packets', group: 'Input:' })
       .option('max-caplen', { type: 'number', default: DEFAULTS.maxCaplen, describe: 'largest captured packet length accepted', group: 'Input:' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress on stderr' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress on stderr (nor the text report when stdout carries the pcapng or JSON)' })
       .option('log-level', { type: 'string', default: 'info', describe: 'pino log level for stderr' }) as unknown as Argv<DiffArgs>,
   handler: async (argv) => {
     try {
