@@ -1,6 +1,6 @@
 import { CTX_ADDR, PACKET_PAGE_ADDR, PACKET_PAGE_SIZE } from '../vm/memory.ts';
 import type { Vm } from '../vm/vm.ts';
-import { ETH_HLEN, MAX_LINEAR, MAX_META_LEN, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_PACKET_HEADROOM, XdpMd } from './constants.ts';
+import { ETH_HLEN, MAX_LINEAR, MAX_META_LEN, PAGE_SIZE, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZE, XDP_PACKET_HEADROOM, XdpMd } from './constants.ts';
 
 /**
  * The XDP packet buffer as the kernel's BPF_PROG_TEST_RUN lays it out (see
@@ -8,7 +8,8 @@ import { ETH_HLEN, MAX_LINEAR, MAX_META_LEN, SKB_SHARED_INFO_SIZE, XDP_FRAME_SIZ
  * bytes never claimable, the last 320 bytes reserved for skb_shared_info, so at most 3520
  * linear bytes. A longer frame keeps its first 3520 bytes linear and the rest as fragments
  * (as the kernel does even for programs without xdp.frags); the fragments are carried to the
- * output unchanged and count for bpf_xdp_adjust_tail shrinking.
+ * output and count for bpf_xdp_adjust_tail (which shrinks them first and grows the last one
+ * within its 4096-byte page, like the kernel).
  *
  * Page bytes the previous run may have dirtied are zeroed before the next run, so new head
  * or tail bytes read as zero like in a fresh kernel page.
@@ -54,7 +55,7 @@ export function syncCtx(vm: Vm): void {
   if (p.dataEnd > p.highWater) p.highWater = p.dataEnd;
 }
 
-const EINVAL = -22, EACCES = -13, EOPNOTSUPP = -95;
+const EINVAL = -22, EACCES = -13;
 
 /** bpf_xdp_adjust_head: 0 or -EINVAL. Metadata moves with data. */
 export function adjustHead(vm: Vm, offset: number): number {
@@ -85,7 +86,16 @@ export function adjustMeta(vm: Vm, offset: number): number {
 export function adjustTail(vm: Vm, offset: number): number {
   const p = vm.packet;
   if (p.frags.length > 0) {
-    if (offset >= 0) return offset === 0 ? 0 : EOPNOTSUPP;
+    if (offset >= 0) {
+      // Grow the last fragment into its page's tailroom (the test run's fragments are pages
+      // filled from offset 0, rxq frag_size = PAGE_SIZE), zero-filled.
+      const lastFrag = ((p.frags.length - 1) % PAGE_SIZE) + 1;
+      if (offset > PAGE_SIZE - lastFrag) return EINVAL;
+      const grown = new Uint8Array(p.frags.length + offset);
+      grown.set(p.frags);
+      p.frags = grown;
+      return 0;
+    }
     let shrink = -offset;
     if (shrink > p.dataEnd - p.data + p.frags.length - ETH_HLEN) return EINVAL;
     const fromFrags = Math.min(shrink, p.frags.length);

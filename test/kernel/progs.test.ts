@@ -54,6 +54,15 @@ function adjustPackets(n: number): DiffPacket[] {
     if (b.length > 18) b[18] = pick([0x80, 0x84, 0xfc, 0xfd, 0xf8, 0, 4, 0xe0]);
     out.push({ data: b });
   }
+  // Multi-buffer frames: shrinking eats fragments first, growing uses the last fragment's page.
+  for (const [size, tail] of [[3521, 10], [3521, 4095], [3521, 4096], [3521, -10], [4000, -480], [4000, -481], [8000, 100], [8000, -5000], [3600, -3567]] as const) {
+    const b = frame(size);
+    setI16(b, 14, 0);
+    setI16(b, 16, tail);
+    b[18] = 0;
+    b[19] = rand() & 3;
+    out.push({ data: b });
+  }
   return out;
 }
 
