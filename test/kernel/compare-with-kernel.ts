@@ -20,6 +20,8 @@ export interface DiffOptions {
   ignoreValueBytes?: Record<string, [number, number][]>;
   /** Map contents set before the first packet, in both the kernel and the VM (global data before load). */
   seeds?: OracleSeed[];
+  /** VM engine (default: the reference interpreter). */
+  engine?: 'interp' | 'wasm';
 }
 
 export interface DiffReport {
@@ -46,7 +48,7 @@ function mask(v: Uint8Array, ranges: [number, number][] | undefined): string {
 export function diffWithKernel(objectPath: string, program: string, packets: readonly DiffPacket[], options: DiffOptions = {}): DiffReport {
   const seeds = options.seeds ?? [];
   const oracle = runOracle({ object: objectPath, program, packets: packets.map((p) => p.data), seeds });
-  const vm = loadXdpProgramFromElf(readFileSync(objectPath), { name: basename(objectPath), program });
+  const vm = loadXdpProgramFromElf(readFileSync(objectPath), { name: basename(objectPath), program, engine: options.engine ?? 'interp' });
   for (const s of seeds) {
     const m = vm.maps.get(s.map);
     if (m === undefined) throw new Error(`seed for unknown map ${s.map}`);

@@ -45,10 +45,10 @@ function ratelimitSeeds(): OracleSeed[] {
 }
 const SEEDS: Record<string, () => OracleSeed[]> = { ratelimit: ratelimitSeeds };
 
-for (const sample of SAMPLES) {
-  test(`the ${sample} sample gives the kernel's verdicts, output bytes and map state over the mixed capture`, (t) => {
+for (const sample of SAMPLES) for (const engine of ['interp', 'wasm'] as const) {
+  test(`[${engine}] the ${sample} sample gives the kernel's verdicts, output bytes and map state over the mixed capture`, (t) => {
     if (!requireKernel(t)) return;
-    const report = diffWithKernel(samplePath(sample), PROGRAM[sample]!, packets, { ignoreValueBytes: IGNORE[sample] ?? {}, seeds: SEEDS[sample]?.() ?? [] });
+    const report = diffWithKernel(samplePath(sample), PROGRAM[sample]!, packets, { ignoreValueBytes: IGNORE[sample] ?? {}, seeds: SEEDS[sample]?.() ?? [], engine });
     t.log(`${sample}: ${report.packets} packets compared`);
     assertSameAsKernel(t, report, sample);
   });

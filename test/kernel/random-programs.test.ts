@@ -10,7 +10,7 @@ import { FRAME_BYTES, randomProgram, Rng } from './random-program.ts';
 import { instructionsToElf } from './write-elf.ts';
 
 /**
- * Seeded random programs (see random-program.ts) run in the kernel and in the VM over a few
+ * Seeded random programs (see random-program.ts) run in the kernel and in the VM (both engines) over a few
  * packets each: same return value, same output frame. XDPREPLAY_FUZZ_PROGRAMS=N runs N
  * programs (default 50), XDPREPLAY_FUZZ_SEED picks the first seed.
  */
@@ -39,17 +39,19 @@ test(`${COUNT} random programs give the kernel's return values and output bytes`
         continue;
       }
       const object: ObjectSpec = { name: 'fuzz', license: 'GPL', maps: [], programs: [{ name: 'fuzz', section: 'xdp', isXdp: true, frags: false, insns: prog, funcs: [{ insn: 0, name: 'fuzz' }], lines: [] }] };
-      const vm = loadXdpProgram(object);
       programs++;
       insns += prog.length;
-      frames.forEach((f, i) => {
-        packets++;
-        const r = vm.run(f);
-        const o = oracle.results[i]!;
-        if (r.action !== o.ret || hex(r.packet) !== hex(o.out) || r.fault !== undefined) {
-          failures.push(`seed ${seed} packet ${i}: ours ${r.action} ${r.fault?.message ?? ''} ${hex(r.packet).slice(0, 400)}\n kernel ${o.ret} ${hex(o.out).slice(0, 400)}`);
-        }
-      });
+      for (const engine of ['interp', 'wasm'] as const) {
+        const vm = loadXdpProgram(object, { engine });
+        frames.forEach((f, i) => {
+          packets++;
+          const r = vm.run(f);
+          const o = oracle.results[i]!;
+          if (r.action !== o.ret || hex(r.packet) !== hex(o.out) || r.fault !== undefined) {
+            failures.push(`[${engine}] seed ${seed} packet ${i}: ours ${r.action} ${r.fault?.message ?? ''} ${hex(r.packet).slice(0, 400)}\n kernel ${o.ret} ${hex(o.out).slice(0, 400)}`);
+          }
+        });
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
