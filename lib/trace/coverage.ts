@@ -90,7 +90,7 @@ export class CoverageCollector {
     for (const c of this.counts.values()) {
       const perImage = new Map<string, Map<number, number>>();
       c.image.lines.forEach((l, pc) => {
-        if (l === undefined) return;
+        if (l === undefined || l.line === 0) return; // line 0: compiler-generated code
         let m = perImage.get(l.file);
         if (m === undefined) { m = new Map(); perImage.set(l.file, m); }
         m.set(l.line, Math.max(m.get(l.line) ?? 0, c.hits[pc]!));
@@ -118,7 +118,7 @@ export class CoverageCollector {
           insnsTotal++;
           if (c.hits[pc]! > 0) insnsHit++;
           const l = c.image.lines[pc];
-          if (l !== undefined) { const k = `${l.file}:${l.line}`; lines.set(k, Math.max(lines.get(k) ?? 0, c.hits[pc]!)); }
+          if (l !== undefined && l.line !== 0) { const k = `${l.file}:${l.line}`; lines.set(k, Math.max(lines.get(k) ?? 0, c.hits[pc]!)); }
           if (c.isCond[pc] === 1) {
             branchesTotal += 2;
             branchesHit += (c.taken[pc]! > 0 ? 1 : 0) + (c.notTaken[pc]! > 0 ? 1 : 0);
@@ -143,7 +143,7 @@ export class CoverageCollector {
     for (const c of this.counts.values()) {
       for (let pc = 0; pc < c.image.length; pc++) {
         const l = c.image.lines[pc];
-        if (c.isCond[pc] !== 1 || l === undefined) continue;
+        if (c.isCond[pc] !== 1 || l === undefined || l.line === 0) continue;
         const ran = c.hits[pc]! > 0;
         const block = imageIndex * 1_000_000 + pc;
         const list = branches.get(l.file) ?? [];
