@@ -17,7 +17,7 @@ export function execute(vm: Vm, entry: ProgramImage): void {
   const L = vm.L, H = vm.H, mem = vm.mem, view = mem.view, u8 = mem.u8;
   const budget = vm.budget, trace = vm.trace;
   let image = entry;
-  let op = image.op, dsts = image.dst, srcs = image.src, offs = image.off, imms = image.imm;
+  let words = image.word, offs = image.off, imms = image.imm;
   let pc = 0, count = 0, depth = 0;
   const retPc = vm.frameReturnPc, retImage = vm.frameReturnImage, saved = vm.frameSaved;
   L[10] = stackFrameAddr(0) + STACK_FRAME_SIZE; H[10] = 0;
@@ -29,7 +29,7 @@ export function execute(vm: Vm, entry: ProgramImage): void {
       return;
     }
     if (trace !== undefined) trace(pc, image, L, H);
-    const code = op[pc]!, d = dsts[pc]!, s = srcs[pc]!, i = imms[pc]!;
+    const w = words[pc]!, code = w & 0xff, d = (w >> 8) & 15, s = w >> 12, i = imms[pc]!;
     switch (code) {
       // ---- ALU64 ----
       case 0x07: add64(L, H, d, i, i >> 31); break;
@@ -172,7 +172,7 @@ export function execute(vm: Vm, entry: ProgramImage): void {
           if (vm.fault !== undefined) { vm.insns = count; return; }
           if (vm.tailTarget !== undefined) {
             image = vm.tailTarget; vm.tailTarget = undefined;
-            op = image.op; dsts = image.dst; srcs = image.src; offs = image.off; imms = image.imm;
+            words = image.word; offs = image.off; imms = image.imm;
             pc = -1;
           }
         } else {
@@ -202,7 +202,7 @@ export function execute(vm: Vm, entry: ProgramImage): void {
         pc = retPc[depth]!;
         if (retImage[depth] !== image) {
           image = retImage[depth]!;
-          op = image.op; dsts = image.dst; srcs = image.src; offs = image.off; imms = image.imm;
+          words = image.word; offs = image.off; imms = image.imm;
         }
         break;
       // ---- lddw (constant resolved at load) ----

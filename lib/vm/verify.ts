@@ -21,6 +21,8 @@ export interface ProgramImage {
   readonly name: string;
   readonly length: number;
   readonly op: Uint8Array;
+  /** Per slot: opcode | dst << 8 | src << 12 (one load in the interpreter's dispatch). */
+  readonly word: Int32Array;
   readonly dst: Uint8Array;
   readonly src: Uint8Array;
   readonly off: Int16Array;
@@ -199,5 +201,7 @@ export function verifyProgram(spec: ProgramSpec, options: VerifyOptions): Progra
   const last = op[n - 1]!;
   const lastOk = last === Op.EXIT || last === Op.JA || last === Op.GOTOL;
   if (!lastOk || second[n - 1]) fail(n - 1, 'program does not end with exit or a jump');
-  return { name: spec.name, length: n, op, dst, src, off, imm, immHi, lines, funcs: spec.funcs, spec };
+  const word = new Int32Array(n);
+  for (let pc = 0; pc < n; pc++) word[pc] = op[pc]! | (dst[pc]! << 8) | (src[pc]! << 12);
+  return { name: spec.name, length: n, op, word, dst, src, off, imm, immHi, lines, funcs: spec.funcs, spec };
 }
