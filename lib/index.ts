@@ -25,3 +25,8 @@ export { formatInstruction } from './isa/disasm.ts';
 export { disassemble } from './isa/disassemble.ts';
 export { assemble, asm } from './isa/asm.ts';
 export { assembleText } from './isa/assemble-text.ts';
+export { traceRun, parsePacketRanges, type TraceRunOptions, type TraceRunSummary, type BreakRecord, type PacketRanges } from './trace/trace-run.ts';
+export { Tracer, formatTraceEvent, type TraceEvent } from './trace/tracer.ts';
+export { Breakpoints, parseBreakSpec, formatHit, hitRecord, type BreakSpec, type BreakHit, type HitRecord, type PrintItem, type PrintedItem } from './trace/breakpoints.ts';
+export { parseExpression, evaluate, SpecError, EvalError, type Expr, type EvalEnv } from './trace/expr.ts';
+export { CoverageCollector, formatCoverageSummary, type FunctionSummary } from './trace/coverage.ts';

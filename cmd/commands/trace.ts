@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../lib/errors.ts';
-import { actionName } from '../../lib/replay/annotate.ts';
 import { Breakpoints, formatHit, parseBreakSpec } from '../../lib/trace/breakpoints.ts';
 import { CoverageCollector, formatCoverageSummary } from '../../lib/trace/coverage.ts';
 import { parsePacketRanges, traceRun, type BreakRecord } from '../../lib/trace/trace-run.ts';
@@ -39,7 +38,6 @@ function jsonLine(e: TraceEvent | BreakRecord): string {
 
 function textLine(e: TraceEvent | BreakRecord): string {
   if (e.type === 'break') return formatHit(e.packet, e.hit);
-  if (e.type === 'exit') return `${formatTraceEvent(e)} ${actionName(e.action)}`;
   return formatTraceEvent(e);
 }
 

@@ -1,6 +1,7 @@
 import { instructionFormatter } from '../isa/disasm.ts';
 import { HELPER_NAMES } from '../isa/helper-ids.ts';
 import type { SourceLine } from '../object/types.ts';
+import { actionName } from '../replay/annotate.ts';
 import type { ProgramImage } from '../vm/verify.ts';
 import type { TraceHook, Vm } from '../vm/vm.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
@@ -205,6 +206,6 @@ export function formatTraceEvent(e: TraceEvent): string {
     case 'call': return `       call ${e.helper}(${e.args.join(', ')}) = ${e.ret}`;
     case 'map': return `       map ${e.map} ${e.op} key ${e.key}${e.value !== undefined ? ` value ${e.value}` : e.op === 'lookup' ? ' → not found' : ''}${e.op !== 'lookup' ? ` → ${e.ret === '0x0' ? 'ok' : `error ${e.ret}`}` : ''}`;
     case 'store': return `       store ${e.size} bytes at ${e.at} [${e.region} ${e.addr}]: ${e.bytes.replace(/(..)(?!$)/g, '$1 ')}`;
-    case 'exit': return `#${e.packet} exit action ${e.action} after ${e.insns} insns (exit insn ${e.exitInsn})${e.fault !== undefined ? ` fault: ${e.fault}` : ''}`;
+    case 'exit': return `#${e.packet} → ${actionName(e.action)} after ${e.insns} insns (exit insn ${e.exitInsn})${e.fault !== undefined ? ` fault: ${e.fault}` : ''}`;
   }
 }
