@@ -32,6 +32,7 @@ export interface ReplayArgs {
   rxQueue: number | undefined;
   seed: number;
   limitInsns: number;
+  engine: 'auto' | 'interp' | 'wasm';
   maxCaplen: number;
   jsonSummary: string | undefined;
   mapsIn: string | undefined;
@@ -79,7 +80,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   if (unknown.length > 0) throw new UsageError(`--actions: unknown action ${unknown.map((u) => `"${u}"`).join(', ')} (use aborted, drop, pass, tx, redirect or a number)`);
   const expression = (args.filter ?? []).join(' ').trim();
   const log = createLogger(args.logLevel);
-  const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns });
+  const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns, engine: args.engine });
   const debug = replayDebug(loaded.program, { coverage: args.coverage, breaks: args.break });
   if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
   const textMode = args.output === undefined && process.stdout.isTTY === true;
@@ -167,6 +168,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('rx-queue', { type: 'number', requiresArg: true, describe: 'rx queue the program sees (default: epb_queue, else 0)', group: 'Program:' })
       .option('seed', { type: 'number', default: 1, describe: 'seed for bpf_get_prandom_u32', group: 'Program:' })
       .option('limit-insns', { type: 'number', default: 1_000_000, describe: 'instruction budget per packet (an endless loop becomes a fault)', group: 'Program:' })
+      .option('engine', { choices: ['auto', 'interp', 'wasm'] as const, default: 'auto' as const, describe: 'VM engine: wasm (compiled), interp (reference interpreter), auto = wasm unless --break/--coverage need the interpreter', group: 'Program:' })
       .option('max-caplen', { type: 'number', default: DEFAULTS.maxCaplen, describe: 'largest captured packet length accepted', group: 'Input:' })
       .option('maps-in', { type: 'string', requiresArg: true, describe: 'seed maps from this JSON file before the first packet', group: 'Program:' })
       .option('maps-out', { type: 'string', requiresArg: true, describe: 'dump every map as JSON to this file after the last packet', group: 'Output:' })
