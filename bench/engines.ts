@@ -1,0 +1,72 @@
+/**
+ * Engine benchmark: ns per packet of the reference interpreter and the wasm engine on each
+ * sample over samples/captures/mixed.pcap (XdpProgram.run: frame copy into the packet page,
+ * execution, result with output bytes), the same on one representative TCP/IPv4 packet, and
+ * the kernel JIT on that packet (`bpftool prog run pinned … data_in FILE repeat N`, average
+ * duration; pins removed), all in one run, with the ratios. Run: `node --import tsx bench/engines.ts`.
+ * Env: BENCH_ROUNDS (passes over the capture, default 50), BENCH_REPEAT (bpftool, default 100000).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadXdpProgramFromElf, type XdpProgram } from '../lib/xdp/xdp-program.ts';
+import { MIXED_PCAP, readPackets, samplePath, SAMPLES } from '../test/xdp/capture-packets.ts';
+
+const PROGRAM: Record<string, string> = {
+  firewall: 'xdp_firewall', ratelimit: 'xdp_ratelimit', l4lb: 'xdp_l4lb', decap: 'xdp_decap', tailcall: 'xdp_dispatch',
+  redirect: 'xdp_redirect', globals: 'xdp_globals', subprog: 'xdp_sanity', printk: 'xdp_printk',
+};
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 50);
+const REPEAT = Number(process.env['BENCH_REPEAT'] ?? 100_000);
+
+const packets = readPackets(MIXED_PCAP).filter((p) => p.data.length >= 14);
+const representative = packets.find((p) => p.data.length >= 54 && p.data[12] === 0x08 && p.data[13] === 0x00 && p.data[23] === 6)!.data;
+
+function kernelNs(sample: string): number | string {
+  if (process.getuid?.() !== 0) return 'not root';
+  const dir = mkdtempSync(join(tmpdir(), 'xdpreplay-engines-'));
+  const pin = `/sys/fs/bpf/xdpreplay-engines-${process.pid}-${sample}`;
+  try {
+    execFileSync('bpftool', ['prog', 'loadall', samplePath(sample), pin], { stdio: 'pipe' });
+    const data = join(dir, 'in.bin');
+    writeFileSync(data, representative);
+    const out = execFileSync('bpftool', ['prog', 'run', 'pinned', join(pin, PROGRAM[sample]!), 'data_in', data, 'repeat', String(REPEAT)], { encoding: 'utf8', stdio: 'pipe' });
+    const m = /duration \(average\): (\d+)ns/.exec(out);
+    return m === null ? `unparsed: ${out.trim()}` : Number(m[1]);
+  } catch (err) {
+    return `bpftool failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n').pop()}`;
+  } finally {
+    rmSync(pin, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function nsPer(runs: number, fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / runs;
+}
+
+function measure(prog: XdpProgram): { capture: number; rep: number } {
+  const pass = (): void => { for (const p of packets) prog.run(p.data, { tsNs: p.tsNs }); };
+  for (let i = 0; i < 10; i++) pass();
+  const capture = nsPer(packets.length * ROUNDS, () => { for (let r = 0; r < ROUNDS; r++) pass(); });
+  const repRuns = 200_000;
+  for (let i = 0; i < 20_000; i++) prog.run(representative);
+  const rep = nsPer(repRuns, () => { for (let i = 0; i < repRuns; i++) prog.run(representative); });
+  return { capture, rep };
+}
+
+console.log(`${packets.length} packets × ${ROUNDS} rounds per engine; kernel: bpftool prog run repeat ${REPEAT} on one ${representative.length}-byte TCP/IPv4 packet`);
+console.log('ns/packet    capture:interp   wasm  speedup | rep.packet:interp   wasm  kernel  wasm/kernel  interp/kernel');
+for (const sample of SAMPLES) {
+  const bytes = readFileSync(samplePath(sample));
+  const load = (engine: 'interp' | 'wasm'): XdpProgram => loadXdpProgramFromElf(bytes, { name: `${sample}.bpf.o`, program: PROGRAM[sample]!, engine });
+  const i = measure(load('interp'));
+  const w = measure(load('wasm'));
+  const k = kernelNs(sample);
+  const kText = typeof k === 'number' ? String(k) : 'n/a';
+  const ratio = (x: number): string => (typeof k === 'number' && k > 0 ? `${(x / k).toFixed(2)}×` : '');
+  console.log(`${sample.padEnd(11)} ${i.capture.toFixed(0).padStart(15)} ${w.capture.toFixed(0).padStart(6)} ${(i.capture / w.capture).toFixed(1).padStart(7)}× | ${i.rep.toFixed(0).padStart(17)} ${w.rep.toFixed(0).padStart(6)} ${kText.padStart(7)} ${ratio(w.rep).padStart(12)} ${ratio(i.rep).padStart(14)}${typeof k === 'string' ? `  (kernel: ${k})` : ''}`);
+}
