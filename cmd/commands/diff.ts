@@ -4,15 +4,15 @@ import { UsageError, XdpReplayError } from '../../lib/errors.ts';
 import { diff, type DiffCompare, type DiffReport } from '../../lib/replay/diff.ts';
 import { diffReportJson, formatDiffReport } from '../../lib/replay/diff-report.ts';
 import { CommandExit } from '../cli-error.ts';
-import { openInput, openOutput, type OutputSink } from '../io.ts';
+import { closeInputOnSigint, EXIT_INTERRUPTED, openInput, openOutput, type OutputSink } from '../io.ts';
 import { loadProgramFile, type LoadedProgram } from '../load-program.ts';
 import { createLogger } from '../log.ts';
 import { DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
 import { Progress } from '../progress.ts';
 
-/** The execution engines a side can run on. The compiled engine (issue 9) will add 'wasm'. */
-export const ENGINES = ['interp'] as const;
+/** The execution engines a side can run on (XdpLoadOptions.engine): auto = wasm when it can compile the program. */
+export const ENGINES = ['auto', 'interp', 'wasm'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 export interface DiffArgs {
@@ -38,7 +38,7 @@ export interface DiffArgs {
 }
 
 /** Exit status like diff(1): 0 identical, 1 differences, 2 trouble. */
-export const DiffExit = { SAME: 0, DIFFERENT: 1, TROUBLE: 2, INTERRUPTED: 130 } as const;
+export const DiffExit = { SAME: 0, DIFFERENT: 1, TROUBLE: 2, INTERRUPTED: EXIT_INTERRUPTED } as const;
 
 function checkInt(name: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} expects an integer ≥ ${min}, found ${v}`);
@@ -56,8 +56,8 @@ function labels(oldP: LoadedProgram, newP: LoadedProgram): [string, string] {
   return [o, n];
 }
 
-function load(path: string, prog: string | undefined, args: DiffArgs): LoadedProgram {
-  return loadProgramFile(path, { ...(prog !== undefined ? { program: prog } : {}), seed: args.seed, budget: args.limitInsns });
+function load(path: string, prog: string | undefined, engine: Engine, args: DiffArgs): LoadedProgram {
+  return loadProgramFile(path, { ...(prog !== undefined ? { program: prog } : {}), seed: args.seed, budget: args.limitInsns, engine });
 }
 
 export async function runDiff(args: DiffArgs): Promise<void> {
@@ -66,11 +66,10 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   checkInt('limit-insns', args.limitInsns, 1);
   if (args.output === '-' && args.json === '-') throw new UsageError('-o - and --json - both want stdout; write one of them to a file');
   const log = createLogger(args.logLevel);
-  const oldP = load(args.old, args.oldProg ?? args.prog, args);
-  const newP = load(args.new, args.newProg ?? args.prog, args);
-  // Both engines are the interpreter today; --old-engine/--new-engine pick per side once the
-  // compiled engine exists (then a diff of one object against itself is an engine self-check).
-  log.debug({ old: args.oldEngine ?? args.engine, new: args.newEngine ?? args.engine }, 'engines');
+  // One object on two engines (--old-engine interp --new-engine wasm) is the engine self-check.
+  const oldP = load(args.old, args.oldProg ?? args.prog, args.oldEngine ?? args.engine, args);
+  const newP = load(args.new, args.newProg ?? args.prog, args.newEngine ?? args.engine, args);
+  log.debug({ old: oldP.program.engine, new: newP.program.engine }, 'engines');
   // Map seeding (issue 5) goes here: seed oldP.program.maps and newP.program.maps the same way
   // (--maps-in for both, or one file per side) before the first packet.
   const [oldLabel, newLabel] = labels(oldP, newP);
@@ -83,12 +82,7 @@ export async function runDiff(args: DiffArgs): Promise<void> {
     size = undefined;
   }
   const progress = args.quiet ? undefined : Progress.forInput(args.input, size);
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-    input.close();
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = closeInputOnSigint(input);
   log.debug({ input: args.input, old: oldP.path, new: newP.path }, 'diff started');
   let failure: unknown;
   let report: DiffReport | undefined;
@@ -108,13 +102,13 @@ export async function runDiff(args: DiffArgs): Promise<void> {
       snaplen: args.maxCaplen,
       batchBytes: DEFAULTS.writeBatchBytes,
       ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
-      stopped: () => interrupted,
+      stopped: () => interrupt.interrupted,
     });
     if (progress !== undefined) progress.packets = report.packetsIn;
   } catch (err) {
     failure = err;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
     progress?.done();
     if (sink !== undefined) {
       try {
@@ -128,8 +122,8 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   if (report === undefined) return;
   const text = `${formatDiffReport(report)}\n`;
   const data = diffReportJson(report);
-  data['old'] = { ...report.old, object: oldP.path, sha256: oldP.sha256, engine: args.oldEngine ?? args.engine };
-  data['new'] = { ...report.new, object: newP.path, sha256: newP.sha256, engine: args.newEngine ?? args.engine };
+  data['old'] = { ...report.old, object: oldP.path, sha256: oldP.sha256, engine: oldP.program.engine };
+  data['new'] = { ...report.new, object: newP.path, sha256: newP.sha256, engine: newP.program.engine };
   const json = `${JSON.stringify(data, null, 2)}\n`;
   if (args.json !== undefined && args.json !== '-') {
     try {
@@ -143,7 +137,7 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   if (args.output === '-' || args.json === '-') {
     if (!args.quiet) process.stderr.write(text);
   } else process.stdout.write(text);
-  if (interrupted) process.exitCode = DiffExit.INTERRUPTED;
+  if (interrupt.interrupted) process.exitCode = DiffExit.INTERRUPTED;
   else process.exitCode = report.packetsDiffering > 0 ? DiffExit.DIFFERENT : DiffExit.SAME;
 }
 
@@ -162,7 +156,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .conflicts('prog', ['old-prog', 'new-prog'])
       .option('seed', { type: 'number', default: 1, describe: 'seed for bpf_get_prandom_u32 (the same for both versions)', group: 'Program:' })
       .option('limit-insns', { type: 'number', default: 1_000_000, describe: 'instruction budget per packet (an endless loop becomes a fault)', group: 'Program:' })
-      .option('engine', { choices: ENGINES, default: 'interp' as Engine, describe: 'engine for both sides; only the interpreter exists today (the compiled engine will make interp-vs-compiled self-checks possible)', group: 'Program:' })
+      .option('engine', { choices: ENGINES, default: 'auto' as Engine, describe: 'engine for both sides: the interpreter, the WebAssembly compiler, or auto (wasm when it can); one object with --old-engine interp --new-engine wasm is an engine self-check', group: 'Program:' })
       .option('old-engine', { choices: ENGINES, describe: 'engine for the old side (default: --engine)', group: 'Program:' })
       .option('new-engine', { choices: ENGINES, describe: 'engine for the new side (default: --engine)', group: 'Program:' })
       .option('compare', { choices: ['verdict', 'bytes'] as const, default: 'bytes' as DiffCompare, describe: 'what makes a packet differ: the verdict only, or also the output bytes', group: 'Report:' })

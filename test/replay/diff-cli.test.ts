@@ -48,8 +48,10 @@ test('diff of a changed firewall rule exits 1, prints the matrix and writes verd
   t.like(report, { packets_in: 300, packets_differing: 68, kinds: { verdict: 68, bytes: 0 } });
   t.deepEqual(report.matrix['XDP_DROP'], { XDP_DROP: 33, XDP_PASS: 5 });
   t.deepEqual(report.first.map((p) => p.packet_id), [3, 9]);
-  t.like(report.old, { label: 'firewall', engine: 'interp' });
-  t.like(report.new, { label: 'firewall_v2', engine: 'interp' });
+  t.like(report.old, { label: 'firewall' });
+  t.like(report.new, { label: 'firewall_v2' });
+  t.true(['interp', 'wasm'].includes(report.old.engine));
+  t.is(report.new.engine, report.old.engine, 'both sides on the same engine by default');
 
   // Two records per differing packet, same packet id, each with its own verdict and comment.
   const reader = new CaptureReader();
@@ -67,14 +69,16 @@ test('diff of a changed firewall rule exits 1, prints the matrix and writes verd
   t.is(newDrops.length, 63);
 });
 
-test('diff of identical objects exits 0 with nothing off the diagonal', (t) => {
+test('diff of one object on the interpreter and the wasm engine exits 0 with nothing off the diagonal', (t) => {
   const json = join(dir, 'same.json');
-  const r = xdpreplay(['diff', MIXED_PCAP, FIREWALL, FIREWALL, '--json', json]);
+  const r = xdpreplay(['diff', MIXED_PCAP, FIREWALL, FIREWALL, '--json', json, '--old-engine', 'interp', '--new-engine', 'wasm']);
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /300 packets compared \(verdicts and output bytes\), 0 differ/);
   const report = JSON.parse(readFileSync(json, 'utf8')) as JsonReport;
   for (const [row, cols] of Object.entries(report.matrix)) t.deepEqual(Object.keys(cols), [row]);
   t.deepEqual(report.first, []);
+  t.like(report.old, { label: 'firewall', engine: 'interp' });
+  t.like(report.new, { label: 'firewall', engine: 'wasm' });
 });
 
 test('diff --compare verdict ignores a rewrite change that --compare bytes reports', (t) => {
@@ -110,7 +114,7 @@ test('diff exits 2 on trouble: missing capture, unreadable object, unknown progr
     ['unknown program', ['diff', MIXED_PCAP, FIREWALL, FIREWALL_V2, '--prog', 'nope'], /nope/],
     ['--prog with --old-prog', ['diff', MIXED_PCAP, FIREWALL, FIREWALL_V2, '--prog', 'a', '--old-prog', 'b'], /mutually exclusive|conflict/i],
     ['bad --compare', ['diff', MIXED_PCAP, FIREWALL, FIREWALL_V2, '--compare', 'nope'], /compare/],
-    ['an engine that does not exist yet', ['diff', MIXED_PCAP, FIREWALL, FIREWALL_V2, '--new-engine', 'wasm'], /engine/],
+    ['an unknown engine', ['diff', MIXED_PCAP, FIREWALL, FIREWALL_V2, '--new-engine', 'jit'], /engine/],
   ];
   for (const [what, args, message] of cases) {
     const r = xdpreplay(args);

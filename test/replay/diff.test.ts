@@ -9,7 +9,7 @@ import { XdpAction } from '../../lib/xdp/constants.ts';
 import { loadXdpProgram, type XdpProgram, type XdpResult } from '../../lib/xdp/xdp-program.ts';
 import { requireKernel } from '../helpers/kernel.ts';
 import { runOracle } from '../helpers/oracle.ts';
-import { MIXED_PCAP, readPackets, samplePath } from '../xdp/capture-packets.ts';
+import { MIXED_PCAP, readPackets, SAMPLES, samplePath } from '../xdp/capture-packets.ts';
 
 const variantPath = (name: string): string => new URL(`../../samples/variants/${name}.bpf.o`, import.meta.url).pathname;
 const PAIRS = [
@@ -118,6 +118,20 @@ test('count limits the packets compared and first limits the packets listed', as
   t.is(report.packets.length, 1);
   t.is(seen.length, report.packetsDiffering);
   t.deepEqual(report.packets[0], (await diff(load('firewall'), load('firewall_v2'), once(MIXED), undefined, { first: 1 })).packets[0]);
+});
+
+test('engine self-check: every sample program on the interpreter and on the wasm engine gives no difference', async (t) => {
+  for (const name of SAMPLES) {
+    const spec = loadObject(readFileSync(samplePath(name)), { name });
+    for (const program of spec.programs.map((p) => p.name)) {
+      const interp = loadXdpProgram(spec, { program, engine: 'interp' });
+      const wasm = loadXdpProgram(spec, { program, engine: 'wasm' });
+      t.is(wasm.engine, 'wasm');
+      const report = await diff(interp, wasm, once(MIXED), undefined, { first: 3 });
+      t.is(report.packetsDiffering, 0, `${name}/${program}: ${JSON.stringify(report.packets)}`);
+      t.is(offDiagonal(report.matrix), 0);
+    }
+  }
 });
 
 function result(over: Partial<XdpResult>): XdpResult {
