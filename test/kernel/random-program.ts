@@ -31,6 +31,13 @@ export class Rng {
 const ALU = ['add', 'sub', 'mul', 'div', 'mod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor', 'mov', 'sdiv', 'smod'] as const;
 const JMP = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'] as const;
 const ATOMIC64: AtomicName[] = ['add', 'or', 'and', 'xor', 'fetch_add', 'fetch_or', 'fetch_and', 'fetch_xor', 'xchg', 'cmpxchg'];
+/**
+ * No 32-bit cmpxchg: when it succeeds on a stack slot holding a spilled register, the 6.18
+ * verifier omits the zero-extension of r0 it normally inserts, and the x86-64 JIT's
+ * `lock cmpxchg` leaves r0's upper half unchanged (seed 1822 found it). We zero-extend as
+ * RFC 9669 says and as the kernel does otherwise; a known divergence (see the VM notes).
+ */
+const ATOMIC32: AtomicName[] = ATOMIC64.filter((op) => op !== 'cmpxchg');
 
 type Asm = typeof asm;
 type AluKey = keyof Asm & `${(typeof ALU)[number]}${'64' | '32'}${'Imm' | 'Reg'}`;
@@ -91,7 +98,7 @@ export function randomProgram(seed: number, bodyLength = 40): Instruction[] {
     } else if (kind < 17) {
       const slot = -8 * (1 + rng.int(8));
       if (rng.int(2) === 0) items.push(asm.atomic64(rng.pick(ATOMIC64), R10, slot, s === R0 ? R1 : s));
-      else items.push(asm.atomic32(rng.pick(ATOMIC64), R10, slot + 4 * rng.int(2), s === R0 ? R1 : s));
+      else items.push(asm.atomic32(rng.pick(ATOMIC32), R10, slot + 4 * rng.int(2), s === R0 ? R1 : s));
     } else {
       const label = `L${labels++}`;
       pending.push({ label, at: Math.min(bodyLength, i + 1 + rng.int(8)) });
