@@ -4,7 +4,7 @@
  * deterministic 1,000,000-packet capture, in the same run. Prints wall and CPU time of each, the
  * cost ratio (diff / replay) and each side's peak RSS. Target (issue 7): ratio ≤ ~2, RSS flat.
  *
- *   node --import tsx bench/diff.ts [--count N] [--runs R]
+ *   node --import tsx bench/diff.ts [--count N] [--runs R] [--engine auto|interp|wasm]
  *
  * Both sides run the CLI from source through tsx (the same startup cost on each side). The
  * machine is shared, so the ratio is computed on CPU time (user + sys), which load disturbs
@@ -24,6 +24,11 @@ const TARGET_RATIO = 2;
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function stringArg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
 interface Run {
@@ -47,6 +52,7 @@ function timed(args: string[], okStatus: readonly number[]): Run {
 function main(): void {
   const count = arg('--count', 1_000_000);
   const runs = arg('--runs', 1);
+  const engine = stringArg('--engine', 'auto');
   mkdirSync(OUT, { recursive: true });
   const input = join(OUT, `capture-${count}.pcap`);
   if (!existsSync(input)) {
@@ -66,11 +72,11 @@ function main(): void {
   for (let i = 0; i < runs; i++) {
     rmSync(replayOut, { force: true });
     rmSync(diffOut, { force: true });
-    replays.push(timed(['replay', input, oldObj, '-o', replayOut, '-q'], [0]));
-    diffs.push(timed(['diff', input, oldObj, newObj, '-o', diffOut, '-q', '--first', '0'], [0, 1]));
+    replays.push(timed(['replay', input, oldObj, '-o', replayOut, '-q', '--engine', engine], [0]));
+    diffs.push(timed(['diff', input, oldObj, newObj, '-o', diffOut, '-q', '--first', '0', '--engine', engine], [0, 1]));
     // The same without writing (replay selects no packet, diff has no -o): the cost of running.
-    replaysBare.push(timed(['replay', input, oldObj, '-o', '/dev/null', '-q', '--actions', 'aborted'], [0]));
-    diffsBare.push(timed(['diff', input, oldObj, newObj, '-q', '--first', '0'], [0, 1]));
+    replaysBare.push(timed(['replay', input, oldObj, '-o', '/dev/null', '-q', '--actions', 'aborted', '--engine', engine], [0]));
+    diffsBare.push(timed(['diff', input, oldObj, newObj, '-q', '--first', '0', '--engine', engine], [0, 1]));
   }
   const changedBytes = statSync(diffOut).size;
   const best = (rs: Run[]): Run => rs.reduce((a, b) => (b.cpu < a.cpu ? b : a));
@@ -83,7 +89,7 @@ function main(): void {
   const db = best(diffsBare);
   const bareRatio = db.cpu / rb.cpu;
   process.stdout.write([
-    `diff benchmark: ${count} packets, ${(bytes / 1e6).toFixed(0)} MB classic pcap, best of ${runs} (by cpu time)`,
+    `diff benchmark: ${count} packets, ${(bytes / 1e6).toFixed(0)} MB classic pcap, best of ${runs} (by cpu time), engine ${engine}`,
     line('xdpreplay replay (firewall)', r),
     line('xdpreplay diff (fw → fw_v2)', d),
     `changed-packet pcapng: ${(changedBytes / 1e6).toFixed(1)} MB`,
