@@ -16,6 +16,11 @@ import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
 type RunFn = (pc: number, count: number, budget: number, depth: number) => number;
 
+// Status codes as plain module constants (read once, not through the namespace on every run).
+const EXIT = Status.EXIT, MEM_FAULT = Status.MEM_FAULT, BUDGET = Status.BUDGET, CALL_DEPTH = Status.CALL_DEPTH;
+const HELPER_FAULT = Status.HELPER_FAULT, TAIL_CALL = Status.TAIL_CALL;
+const H_OK = HelperStatus.OK, H_FAULT = HelperStatus.FAULT, H_TAIL = HelperStatus.TAIL_CALL;
+
 export interface CompiledImage {
   readonly image: ProgramImage;
   readonly bytes: Uint8Array;
@@ -51,8 +56,8 @@ export class WasmEngine {
       L[3] = regs[6]!; H[3] = regs[7]!; L[4] = regs[8]!; H[4] = regs[9]!; L[5] = regs[10]!; H[5] = regs[11]!;
       vm.helpers[id]!(vm);
       regs[0] = L[0]!; regs[1] = H[0]!;
-      if (vm.fault !== undefined) return HelperStatus.FAULT;
-      return vm.tailTarget !== undefined ? HelperStatus.TAIL_CALL : HelperStatus.OK;
+      if (vm.fault !== undefined) return H_FAULT;
+      return vm.tailTarget !== undefined ? H_TAIL : H_OK;
     };
     const module = new Wasm.Module(bytes);
     const instance = new Wasm.Instance(module, { env: { mem: this.memory, helper } });
@@ -71,28 +76,28 @@ export class WasmEngine {
       count = info[2]!;
       vm.insns = count;
       switch (status) {
-        case Status.EXIT:
+        case EXIT:
           for (let r = 0; r <= 10; r++) { L[r] = regs[2 * r]!; H[r] = regs[2 * r + 1]!; }
           vm.image = c.image; vm.exitPc = info[1]!;
           return;
-        case Status.MEM_FAULT: {
+        case MEM_FAULT: {
           vm.image = c.image; vm.pc = info[1]!;
           const size = info[6]!, write = info[7] === 1;
           const addr = (info[4]! >>> 0) + info[5]! * 4294967296;
           vm.setFault(faultKindOf(info[3]!), addr, size, `${write ? 'store' : 'load'} of ${size} bytes`);
           return;
         }
-        case Status.BUDGET:
+        case BUDGET:
           vm.image = c.image; vm.pc = info[1]!;
           vm.setFault('budget', 0, 0, `instruction budget of ${vm.budget} exhausted`);
           return;
-        case Status.CALL_DEPTH:
+        case CALL_DEPTH:
           vm.image = c.image; vm.pc = info[1]!;
           vm.setFault('call-depth', 0, 0, `call depth exceeds ${MAX_CALL_FRAMES} frames`);
           return;
-        case Status.HELPER_FAULT:
+        case HELPER_FAULT:
           return;
-        case Status.TAIL_CALL: {
+        case TAIL_CALL: {
           const target = vm.tailTarget!;
           vm.tailTarget = undefined;
           c = this.compile(target);
