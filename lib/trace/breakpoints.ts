@@ -197,22 +197,32 @@ export class Breakpoints {
     this.program = program;
     this.vm = program.vm;
     this.bound = specs.map((s, i) => bind(s, i, this.vm));
-    const perImage = new Map<ProgramImage, Bound[]>();
-    for (const b of this.bound) for (const image of b.slots.keys()) perImage.set(image, [...(perImage.get(image) ?? []), b]);
+    // Per image: the breakpoints that have a slot in it, and one flag array over all of them,
+    // so an instruction without a breakpoint costs one array read.
+    const perImage = new Map<ProgramImage, { list: Bound[]; any: Uint8Array }>();
+    for (const b of this.bound) {
+      for (const [image, slots] of b.slots) {
+        const entry = perImage.get(image) ?? { list: [], any: new Uint8Array(image.length) };
+        entry.list.push(b);
+        for (let pc = 0; pc < slots.length; pc++) entry.any[pc] |= slots[pc]!;
+        perImage.set(image, entry);
+      }
+    }
+    const byLine = this.bound.some((b) => b.spec.loc.kind === 'line');
     let lastImage: ProgramImage | undefined;
-    let lastList: Bound[] | undefined;
+    let last: { list: Bound[]; any: Uint8Array } | undefined;
     let prevLine: SourceLine | undefined;
     this.hook = (pc, image, L, H) => {
-      if (image !== lastImage) { lastImage = image; lastList = perImage.get(image); }
-      const line = image.lines[pc];
-      if (lastList !== undefined) {
-        for (const b of lastList) {
+      if (image !== lastImage) { lastImage = image; last = perImage.get(image); }
+      if (last !== undefined && last.any[pc] === 1) {
+        const line = image.lines[pc];
+        for (const b of last.list) {
           if (b.slots.get(image)![pc] !== 1) continue;
           if (b.spec.loc.kind === 'line' && prevLine !== undefined && line !== undefined && prevLine.line === line.line && prevLine.file === line.file) continue;
           this.check(b, pc, image, L, H);
         }
       }
-      prevLine = line;
+      if (byLine) prevLine = image.lines[pc];
     };
   }
 
