@@ -111,6 +111,25 @@ test('a changed hash shows as byte changes at the first differing offset, named 
   t.is(verdictOnly.packetsDiffering, 0);
 });
 
+test('a budget between the two versions\' instruction counts makes faults appear and disappear, as independent runs say', async (t) => {
+  const budgeted = (name: string): XdpProgram => loadXdpProgram(loadObject(readFileSync(pathOf(name)), { name }), { budget: 110 });
+  const report = await diff(budgeted('firewall'), budgeted('firewall_v2'), once(MIXED), undefined, { first: 1000 });
+  t.true(report.kinds['fault-appeared'] > 0);
+  t.true(report.kinds['fault-disappeared'] > 0);
+  const oldP = budgeted('firewall'), newP = budgeted('firewall_v2');
+  const kinds = { 'fault-appeared': 0, 'fault-disappeared': 0, verdict: 0, bytes: 0 };
+  for (const p of PACKETS) {
+    const d = compareResults(oldP.run(p.data, { ifindex: 1, rxQueue: 0, tsNs: p.tsNs }), newP.run(p.data, { ifindex: 1, rxQueue: 0, tsNs: p.tsNs }));
+    if (d !== undefined) kinds[d.kind]++;
+  }
+  t.deepEqual(report.kinds, kinds);
+  const appeared = report.packets.find((p) => p.kind === 'fault-appeared')!;
+  t.like(appeared, { new: { verdict: 'XDP_ABORTED' } });
+  t.regex(appeared.new.fault ?? '', /budget/);
+  t.is(appeared.old.fault, undefined);
+  t.regex(formatDiffReport(report), /fault appeared: XDP_\w+ firewall\.c:\d+ → XDP_ABORTED firewall_v2\.c:\d+ \(fault: /);
+});
+
 test('count limits the packets compared and first limits the packets listed', async (t) => {
   const seen: number[] = [];
   const report = await diff(load('firewall'), load('firewall_v2'), once(MIXED), undefined, { count: 20, first: 1, onDifference: (p) => seen.push(p.packetId) });
