@@ -54,7 +54,7 @@ function calibrate(): number {
   for (let i = 0; i < 1e7; i++) a[i & 7] = a[(i + 1) & 7]! + i;
   return Number(process.hrtime.bigint() - t0) / 1e7;
 }
-console.log(`calibration: plain typed-array loop ${calibrate().toFixed(2)} ns/iteration (≈1 ns on an idle machine of this kind)`);
+console.log(`calibration: plain typed-array loop ${calibrate().toFixed(2)} ns/iteration (machine-load yardstick: compare runs by this number)`);
 console.log(`interpreter over ${packets.length} packets × ${ROUNDS} rounds; kernel JIT: bpftool prog run repeat ${REPEAT} on one ${representative.length}-byte TCP/IPv4 packet`);
 console.log('sample      insns/pkt  ns/pkt(capture)  Minsn/s  ns(rep.pkt)  kernel ns  ratio');
 for (const sample of SAMPLES) {
