@@ -20,11 +20,11 @@ import { formatMapBytes, hex, mapOfHandle, readBytes, regValue } from './vm-view
 
 export type TraceEvent =
   | { type: 'packet'; packet: number; program: string; len: number }
-  | { type: 'insn'; packet: number; program: string; pc: number; insn: string; src?: string; file?: string; line_num?: number; line_col?: number; regs?: Record<string, [string, string]> }
+  | { type: 'insn'; packet: number; program: string; pc: number; insn: string; func?: string; src?: string; file?: string; line_num?: number; line_col?: number; regs?: Record<string, [string, string]> }
   | { type: 'call'; packet: number; pc: number; helper: string; id: number; args: string[]; ret: string }
   | { type: 'map'; packet: number; pc: number; op: 'lookup' | 'update' | 'delete'; map: string; key: string; value?: string; flags?: number; ret: string }
   | { type: 'store'; packet: number; pc: number; region: string; at: string; addr: string; size: number; bytes: string }
-  | { type: 'exit'; packet: number; action: number; insns: number; exitInsn: number; fault?: string };
+  | { type: 'exit'; packet: number; action: number; insns: number; exitInsn: number; fault?: string; notRun?: string };
 
 /** Arguments each common helper takes (others print r1..r5). */
 const HELPER_ARITY: Readonly<Record<number, number>> = {
@@ -59,6 +59,8 @@ export class Tracer {
   private readonly format: (image: ProgramImage, pc: number) => string;
   private pending: Pending | undefined;
   private lastLine: SourceLine | undefined;
+  private lastImage: ProgramImage | undefined;
+  private readonly funcStarts = new Map<ProgramImage, Map<number, string>>();
   private packetId = 0;
   /** Instructions seen for the current packet. */
   count = 0;
@@ -68,10 +70,16 @@ export class Tracer {
     this.vm = program.vm;
     this.emit = emit;
     const maps = program.object.maps;
-    const fmt = instructionFormatter({ helperNames: true, mapName: (i) => maps[i]?.name });
+    const formatters = new Map<ProgramImage, (insns: ProgramImage['spec']['insns'], pc: number) => string>();
     this.format = (image, pc) => {
       let cache = this.texts.get(image);
       if (cache === undefined) { cache = []; this.texts.set(image, cache); }
+      let fmt = formatters.get(image);
+      if (fmt === undefined) {
+        const names = new Map(image.funcs.map((f) => [f.insn, f.name]));
+        fmt = instructionFormatter({ helperNames: true, mapName: (i) => maps[i]?.name, funcName: (target) => names.get(target) });
+        formatters.set(image, fmt);
+      }
       return (cache[pc] ??= fmt(image.spec.insns, pc));
     };
     this.hook = (pc, image, L, H) => {
@@ -85,6 +93,7 @@ export class Tracer {
     this.packetId = packetId;
     this.pending = undefined;
     this.lastLine = undefined;
+    this.lastImage = undefined;
     this.count = 0;
     this.emit({ type: 'packet', packet: packetId, program: this.program.program.name, len });
   }
@@ -95,12 +104,18 @@ export class Tracer {
     this.pending = undefined;
     const exit: TraceEvent = { type: 'exit', packet: this.packetId, action: result.action, insns: result.insns, exitInsn: result.exitInsn };
     if (result.fault !== undefined) exit.fault = result.fault.message;
+    if (result.notRun !== undefined) exit.notRun = result.notRun;
     this.emit(exit);
   }
 
   private start(pc: number, image: ProgramImage, L: Int32Array, H: Int32Array): void {
     this.count++;
     const event: TraceEvent & { type: 'insn' } = { type: 'insn', packet: this.packetId, program: image.name, pc, insn: this.format(image, pc) };
+    let starts = this.funcStarts.get(image);
+    if (starts === undefined) { starts = new Map(image.funcs.map((f) => [f.insn, f.name])); this.funcStarts.set(image, starts); }
+    const func = starts.get(pc) ?? (image !== this.lastImage ? image.name : undefined);
+    if (func !== undefined) event.func = func;
+    this.lastImage = image;
     const line = image.lines[pc];
     const last = this.lastLine;
     if (line !== undefined && (last === undefined || last.line !== line.line || last.file !== line.file || last.col !== line.col)) {
@@ -201,11 +216,11 @@ export function formatTraceEvent(e: TraceEvent): string {
       const src = e.src !== undefined ? `; ${e.src} [${(e.file ?? '').replace(/^\.\//, '')}:${e.line_num ?? 0}]\n` : '';
       const regs = e.regs === undefined ? '' : Object.entries(e.regs).map(([r, [a, b]]) => `${r} ${a} → ${b}`).join(', ');
       const text = `${String(e.pc).padStart(5)}: ${e.insn}`;
-      return `${src}${regs === '' ? text : `${text.padEnd(48)} ${regs}`}`;
+      return `${e.func !== undefined ? `${e.func}:\n` : ''}${src}${regs === '' ? text : `${text.padEnd(48)} ${regs}`}`;
     }
     case 'call': return `       call ${e.helper}(${e.args.join(', ')}) = ${e.ret}`;
     case 'map': return `       map ${e.map} ${e.op} key ${e.key}${e.value !== undefined ? ` value ${e.value}` : e.op === 'lookup' ? ' → not found' : ''}${e.op !== 'lookup' ? ` → ${e.ret === '0x0' ? 'ok' : `error ${e.ret}`}` : ''}`;
     case 'store': return `       store ${e.size} bytes at ${e.at} [${e.region} ${e.addr}]: ${e.bytes.replace(/(..)(?!$)/g, '$1 ')}`;
-    case 'exit': return `#${e.packet} → ${actionName(e.action)} after ${e.insns} insns (exit insn ${e.exitInsn})${e.fault !== undefined ? ` fault: ${e.fault}` : ''}`;
+    case 'exit': return e.notRun !== undefined ? `#${e.packet} not run: ${e.notRun}` : `#${e.packet} → ${actionName(e.action)} after ${e.insns} insns (exit insn ${e.exitInsn})${e.fault !== undefined ? ` fault: ${e.fault}` : ''}`;
   }
 }

@@ -135,3 +135,30 @@ test('unknown functions, lines, maps and out-of-range slots are usage errors poi
     t.throwsAsync(bind('firewall.c:79 print nosuchmap'), { message: /column 21: no map "nosuchmap"/ }),
   ]).then(() => undefined);
 });
+
+test('a trace follows tail calls and bpf-to-bpf calls, naming each function it enters', async (t) => {
+  const evs: TraceEvent[] = [];
+  const results: XdpResult[] = [];
+  const prog = loadXdpProgram(loadObject(readFileSync(samplePath('tailcall')), { name: 'tailcall' }), { program: 'xdp_dispatch' });
+  await traceRun(prog, chunks(), { packets: [{ from: 3, to: 3 }], onEvent: (e) => { if (e.type !== 'break') evs.push(e); }, onPacket: (_id, r) => results.push(r) });
+  const insns = evs.filter((e): e is TraceEvent & { type: 'insn' } => e.type === 'insn');
+  t.is(insns.length, results[0]!.insns);
+  t.is(results[0]!.tailCalls, 1);
+  const entered = insns.filter((e) => e.func !== undefined).map((e) => `${e.program}/${e.func}`);
+  t.is(entered[0], 'xdp_dispatch/xdp_dispatch');
+  t.is(entered.length, 2);
+  t.not(insns.at(-1)!.program, 'xdp_dispatch');
+  t.true(evs.some((e) => e.type === 'call' && e.helper === 'bpf_tail_call'));
+  const sub = await run('subprog', { packets: [{ from: 3, to: 3 }] });
+  const funcs = sub.events.flatMap((e) => (e.type === 'insn' && e.func !== undefined ? [e.func] : []));
+  t.deepEqual(funcs.slice(0, 4), ['xdp_sanity', 'check_l3', 'ipv4_csum_ok', 'csum_fold']);
+  t.true(sub.events.some((e) => e.type === 'insn' && e.insn === 'call check_l3'));
+});
+
+test('a frame the kernel would refuse is traced as not run, with no instructions', async (t) => {
+  const runt = readPackets(MIXED_PCAP).findIndex((p) => p.data.length < 14) + 1;
+  const { events } = await run('firewall', { packets: [{ from: runt, to: runt }] });
+  t.deepEqual(events.map((e) => e.type), ['packet', 'exit']);
+  const exit = events[1]!;
+  t.regex(exit.type === 'exit' ? exit.notRun ?? '' : '', /shorter than the 14-byte Ethernet header/);
+});
