@@ -63,9 +63,6 @@ export interface FuncContext {
   extra: number;
 }
 
-/** verify() zeroes an lddw's second slot, so only first slots carry 0x18. */
-export const isLddwSecond = (image: ProgramImage, pc: number): boolean => pc > 0 && image.op[pc - 1] === 0x18;
-
 /** Leaders: 0, jump/call targets, and the instruction after every jump, call (bpf-to-bpf) and exit. */
 export function planBlocks(image: ProgramImage, precise: boolean): BlockPlan {
   const n = image.length;
@@ -91,13 +88,29 @@ export function planBlocks(image: ProgramImage, precise: boolean): BlockPlan {
   return { starts, blockOf };
 }
 
-/** Refuse what the compiled engine does not model (the caller falls back to the interpreter). */
+/**
+ * Refuse what the compiled engine does not model (the caller falls back to the interpreter):
+ * a bpf_tail_call reachable inside a bpf-to-bpf function (the interpreter keeps the caller's
+ * frames across such a tail call; the compiled code keeps frames per image). Found by walking
+ * the control flow from every call target (so it does not rely on func_info).
+ */
 export function unsupportedReason(image: ProgramImage): string | undefined {
-  const mainEnd = image.funcs.filter((f) => f.insn > 0).reduce((m, f) => Math.min(m, f.insn), image.length);
-  for (let pc = mainEnd; pc < image.length; pc++) {
-    if (image.op[pc] === 0x85 && image.src[pc] === 0 && image.imm[pc] === 12 && !isLddwSecond(image, pc)) {
-      return `program "${image.name}": insn ${pc}: bpf_tail_call inside a bpf-to-bpf function`;
-    }
+  const n = image.length;
+  const seen = new Uint8Array(n);
+  const work: number[] = [];
+  for (let pc = 0; pc < n; pc++) if (image.op[pc] === 0x85 && image.src[pc] === 1) work.push(pc + image.imm[pc]! + 1);
+  while (work.length > 0) {
+    const pc = work.pop()!;
+    if (pc < 0 || pc >= n || seen[pc]) continue;
+    seen[pc] = 1;
+    const op = image.op[pc]!;
+    if (op === 0x85 && image.src[pc] === 0 && image.imm[pc] === 12) return `program "${image.name}": insn ${pc}: bpf_tail_call inside a bpf-to-bpf function`;
+    if (op === 0x95) continue;
+    if (op === 0x18) { work.push(pc + 2); continue; }
+    const cls = op & 7;
+    if (op === 0x05 || op === 0x06) { work.push(pc + (op === 0x06 ? image.imm[pc]! : image.off[pc]!) + 1); continue; }
+    if ((cls === 5 || cls === 6) && op !== 0x85) work.push(pc + image.off[pc]! + 1);
+    work.push(pc + 1);
   }
   return undefined;
 }
