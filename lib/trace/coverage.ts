@@ -1,3 +1,4 @@
+import { disassembleEntries } from '../isa/disassemble.ts';
 import type { ProgramImage } from '../vm/verify.ts';
 import type { TraceHook } from '../vm/vm.ts';
 import type { XdpProgram } from '../xdp/xdp-program.ts';
@@ -82,6 +83,11 @@ export class CoverageCollector {
   /** Hit count of each slot of `image` (for tests and instruction-level reports). */
   insnHits(image: ProgramImage): Float64Array | undefined {
     return this.counts.get(image)?.hits;
+  }
+
+  /** Taken / not-taken counts of each slot's conditional jump (isCond marks the jumps). */
+  branchCounts(image: ProgramImage): { isCond: Uint8Array; taken: Float64Array; notTaken: Float64Array } | undefined {
+    return this.counts.get(image);
   }
 
   /** Per-file line hits (max over each line's instructions, summed over images). */
@@ -170,6 +176,28 @@ export class CoverageCollector {
     }
     return `${out.join('\n')}\n`;
   }
+}
+
+/**
+ * Instruction-level coverage as an annotated listing (bpftool linum layout with a hit-count
+ * column; conditional jumps add `taken T / not taken N`), one block per program image.
+ */
+export function formatInsnCoverage(cov: CoverageCollector, program: XdpProgram): string {
+  const out: string[] = [];
+  const maps = program.object.maps;
+  for (const image of new Set(program.vm.images.values())) {
+    const hits = cov.insnHits(image)!;
+    const branches = cov.branchCounts(image)!;
+    out.push(`# program ${image.name}`);
+    for (const e of disassembleEntries(image.spec, { helperNames: true, mapName: (i) => maps[i]?.name })) {
+      if (e.func !== undefined) out.push(`${e.func}:`);
+      if (e.src !== undefined) out.push(`; ${e.src} [file:${e.file ?? ''} line_num:${e.line_num ?? 0}]`);
+      const n = hits[e.pc]!;
+      const br = branches.isCond[e.pc] === 1 ? `   taken ${branches.taken[e.pc]} / not taken ${branches.notTaken[e.pc]}` : '';
+      out.push(`${(n === 0 ? '-' : String(n)).padStart(9)} ${String(e.pc).padStart(5)}: ${e.insn}${br}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
 }
 
 /** The per-function summary for stderr: `xdp_firewall  firewall.c:179  lines 40/62 (64.5%) …`. */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadObject } from '../../lib/object/load-object.ts';
-import { CoverageCollector } from '../../lib/trace/coverage.ts';
+import { CoverageCollector, formatInsnCoverage } from '../../lib/trace/coverage.ts';
 import { Tracer, type TraceEvent } from '../../lib/trace/tracer.ts';
 import { loadXdpProgram, type XdpProgram } from '../../lib/xdp/xdp-program.ts';
 import { MIXED_PCAP, readPackets, samplePath } from '../xdp/capture-packets.ts';
@@ -145,4 +145,21 @@ test('trace --json writes one JSON object per event; a bad spec is exit 2 with a
   t.regex(bad.stderr, /column 25: unexpected character "="\n  xdp_firewall:47 if r0 === 0\n {26}\^/);
   const none = xdpreplay(['trace', MIXED_PCAP, samplePath('firewall')]);
   t.is(none.status, 2);
+});
+
+test('the instruction listing shows hit counts per slot and taken / not-taken counts per conditional jump', (t) => {
+  const prog = load('firewall');
+  const cov = new CoverageCollector(prog);
+  prog.trace = cov.hook;
+  for (const p of packets) { prog.run(p.data); cov.endPacket(); }
+  prog.trace = undefined;
+  const lines = formatInsnCoverage(cov, prog).split('\n');
+  t.is(lines[0], '# program xdp_firewall');
+  t.is(lines[1], 'xdp_firewall:');
+  const runnable = packets.filter((p) => p.data.length >= 14).length;
+  t.regex(lines.find((l) => / {4}0: r6 = r1$/.test(l))!, new RegExp(`^ +${runnable} +0: r6 = r1$`));
+  const jump = lines.find((l) => / 6: if r8 > r7 goto/.test(l))!;
+  const m = /^ +(\d+) +6: .* taken (\d+) \/ not taken (\d+)$/.exec(jump)!;
+  t.is(Number(m[2]) + Number(m[3]), Number(m[1]));
+  t.true(lines.some((l) => /^ +- +\d+: /.test(l)), 'some slots never ran');
 });
