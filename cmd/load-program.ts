@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { XdpReplayError } from '../lib/errors.ts';
+import { UsageError, XdpReplayError } from '../lib/errors.ts';
+import { seedMaps } from '../lib/state/map-state.ts';
 import { loadObject } from '../lib/object/load-object.ts';
 import { loadXdpProgram, type XdpLoadOptions, type XdpProgram } from '../lib/xdp/xdp-program.ts';
 
@@ -24,4 +25,15 @@ export function loadProgramFile(path: string, options: XdpLoadOptions = {}): Loa
   const objectName = basename(path).replace(/(\.bpf)?\.o$/, '');
   const program = loadXdpProgram(loadObject(bytes, { name: objectName }), options);
   return { program, path, objectName, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** `--maps-in FILE`: seed the program's maps from map-state JSON (design.md "Map state JSON"). */
+export function seedMapsFromFile(program: XdpProgram, file: string): number {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--maps-in: cannot read "${file}": ${(err as Error).message}`);
+  }
+  return seedMaps(program, json, file);
 }

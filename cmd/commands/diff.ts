@@ -5,7 +5,7 @@ import { diff, type DiffCompare, type DiffReport } from '../../lib/replay/diff.t
 import { diffReportJson, formatDiffReport } from '../../lib/replay/diff-report.ts';
 import { CommandExit } from '../cli-error.ts';
 import { closeInputOnSigint, EXIT_INTERRUPTED, openInput, openOutput, type OutputSink } from '../io.ts';
-import { loadProgramFile, type LoadedProgram } from '../load-program.ts';
+import { loadProgramFile, seedMapsFromFile, type LoadedProgram } from '../load-program.ts';
 import { createLogger } from '../log.ts';
 import { DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
@@ -33,6 +33,9 @@ export interface DiffArgs {
   oldEngine: Engine | undefined;
   newEngine: Engine | undefined;
   maxCaplen: number;
+  mapsIn: string | undefined;
+  oldMapsIn: string | undefined;
+  newMapsIn: string | undefined;
   quiet: boolean;
   logLevel: string;
 }
@@ -70,8 +73,10 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   const oldP = load(args.old, args.oldProg ?? args.prog, args.oldEngine ?? args.engine, args);
   const newP = load(args.new, args.newProg ?? args.prog, args.newEngine ?? args.engine, args);
   log.debug({ old: oldP.program.engine, new: newP.program.engine }, 'engines');
-  // Map seeding (issue 5) goes here: seed oldP.program.maps and newP.program.maps the same way
-  // (--maps-in for both, or one file per side) before the first packet.
+  // Both sides are seeded before the first packet: --maps-in for both, --old/--new-maps-in per side.
+  const oldSeed = args.oldMapsIn ?? args.mapsIn, newSeed = args.newMapsIn ?? args.mapsIn;
+  if (oldSeed !== undefined) seedMapsFromFile(oldP.program, oldSeed);
+  if (newSeed !== undefined) seedMapsFromFile(newP.program, newSeed);
   const [oldLabel, newLabel] = labels(oldP, newP);
   const sink: OutputSink | undefined = args.output === undefined ? undefined : openOutput(args.output);
   const input = openInput(args.input);
@@ -154,6 +159,9 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .option('old-prog', { type: 'string', requiresArg: true, describe: 'program in the old object', group: 'Program:' })
       .option('new-prog', { type: 'string', requiresArg: true, describe: 'program in the new object', group: 'Program:' })
       .conflicts('prog', ['old-prog', 'new-prog'])
+      .option('maps-in', { type: 'string', requiresArg: true, describe: 'seed both versions\' maps from this map-state JSON file', group: 'Program:' })
+      .option('old-maps-in', { type: 'string', requiresArg: true, describe: 'seed the old version\'s maps from this file instead', group: 'Program:' })
+      .option('new-maps-in', { type: 'string', requiresArg: true, describe: 'seed the new version\'s maps from this file instead', group: 'Program:' })
       .option('seed', { type: 'number', default: 1, describe: 'seed for bpf_get_prandom_u32 (the same for both versions)', group: 'Program:' })
       .option('limit-insns', { type: 'number', default: 1_000_000, describe: 'instruction budget per packet (an endless loop becomes a fault)', group: 'Program:' })
       .option('engine', { choices: ENGINES, default: 'auto' as Engine, describe: 'engine for both sides: the interpreter, the WebAssembly compiler, or auto (wasm when it can); one object with --old-engine interp --new-engine wasm is an engine self-check', group: 'Program:' })

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../lib/errors.ts';
 import { decodePacket } from '../../lib/decode/decode-packet.ts';
@@ -6,12 +6,11 @@ import { actionName, exitLabel, parseActions } from '../../lib/replay/annotate.t
 import type { InputPacket } from '../../lib/replay/input-packets.ts';
 import { replay, type CapturePoint } from '../../lib/replay/replay.ts';
 import { formatSummary } from '../../lib/replay/summary.ts';
-import { dumpMaps, seedMaps, stringifyMapState } from '../../lib/state/map-state.ts';
-import type { XdpProgram } from '../../lib/xdp/xdp-program.ts';
+import { dumpMaps, stringifyMapState } from '../../lib/state/map-state.ts';
 import type { XdpResult } from '../../lib/xdp/xdp-program.ts';
 import { compileFilter } from '../filter.ts';
 import { openInput, openOutput, type OutputSink } from '../io.ts';
-import { loadProgramFile } from '../load-program.ts';
+import { loadProgramFile, seedMapsFromFile } from '../load-program.ts';
 import { createLogger } from '../log.ts';
 import { DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
@@ -46,16 +45,6 @@ export interface ReplayArgs {
 
 const EXIT_INTERRUPTED = 130;
 
-/** `--maps-in FILE`: seed the program's maps from map-state JSON (design.md "Map state JSON"). */
-export function seedMapsFromFile(program: XdpProgram, file: string): number {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`--maps-in: cannot read "${file}": ${(err as Error).message}`);
-  }
-  return seedMaps(program, json, file);
-}
 
 function checkCount(name: string, v: number | undefined, min: number): void {
   if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} expects an integer ≥ ${min}, found ${v}`);

@@ -146,3 +146,19 @@ test('SIGINT ends the diff with a valid changed-packet pcapng, a report marked i
   const lines = execFileSync('tcpdump', ['-nr', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean);
   t.is(lines.length % 2, 0);
 });
+
+test('--maps-in seeds both sides the same way; --new-maps-in only the new one', (t) => {
+  const seed = join(dir, 'deny.json');
+  writeFileSync(seed, JSON.stringify({ deny_v4: [{ key: '0a01f330', value: 0 }] }));
+  const both = xdpreplay(['diff', MIXED_PCAP, FIREWALL, FIREWALL, '--maps-in', seed, '-q']);
+  t.is(both.status, 0, both.stderr);
+  const json = join(dir, 'seeded.json');
+  const one = xdpreplay(['diff', MIXED_PCAP, FIREWALL, FIREWALL, '--new-maps-in', seed, '--json', json, '-q']);
+  t.is(one.status, 1, one.stderr);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as JsonReport;
+  t.is(report.packets_differing, 1);
+  t.like(report.first[0], { packet_id: 1, kind: 'verdict', old: { verdict: 'XDP_PASS' }, new: { verdict: 'XDP_DROP' } });
+  const bad = xdpreplay(['diff', MIXED_PCAP, FIREWALL, FIREWALL, '--maps-in', join(dir, 'missing.json')]);
+  t.is(bad.status, 2);
+  t.regex(bad.stderr, /--maps-in: cannot read/);
+});
