@@ -114,3 +114,23 @@ test('an unreadable operand is an EvalError naming the address, and && short-cir
   t.throws(() => evaluate(parseExpression('pkt32[60]'), env), { instanceOf: EvalError, message: /beyond data_end/ });
   t.is(evaluate(parseExpression('r0 != 0 && pkt32[60] == 1'), env), 0n);
 });
+
+test('random specs either parse or fail with a SpecError inside the spec (seeded fuzz)', (t) => {
+  const pieces = ['f:1', 'a.c:7', ' if ', ' print ', ' skip ', 'r1', '$r2', 'w3', 'r11', 'pkt', 'pkt16', '[', ']', '(', ')', '*', '(u32 *)', 'mem', 'map', ',', '"s"', '"', '0x1f', '12', '==', '!', '&&', '||', '-', '<<', 'stats', 'regs', 'stack', '#', ' '];
+  let seed = 12345;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  let parsed = 0;
+  for (let i = 0; i < 3000; i++) {
+    let s = rnd(3) === 0 ? '' : 'f:1';
+    const n = rnd(10);
+    for (let k = 0; k < n; k++) s += pieces[rnd(pieces.length)];
+    try {
+      parseBreakSpec(s);
+      parsed++;
+    } catch (err) {
+      if (!(err instanceof SpecError)) return t.fail(`"${s}" threw ${String(err)}`);
+      if (err.column < 1 || err.column > s.length + 1) return t.fail(`"${s}": column ${err.column}`);
+    }
+  }
+  t.true(parsed > 100);
+});
