@@ -31,7 +31,12 @@ export interface CompileOptions {
   regions: readonly Region[];
   /** Pages of the imported memory. */
   pages: number;
+  /** Array maps whose bpf_map_lookup_elem is inlined (as the kernel's JIT does); default none. */
+  arrayMaps?: readonly InlineArrayMap[];
 }
+
+/** What an inlined array lookup needs: the handle `lddw` yields, and the value layout. */
+export interface InlineArrayMap { handle: number; start: number; stride: number; maxEntries: number }
 
 /** Parameter and local indices shared by the two run functions. */
 export const L = {
@@ -56,6 +61,7 @@ export interface FuncContext {
   readonly checkFn: number;
   readonly helperFn: number;
   readonly preciseFn: number;
+  readonly arrayMaps: readonly InlineArrayMap[];
   /** Current block index and number of counted instructions in it. */
   block: number;
   blockLen: number;
@@ -129,8 +135,8 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
     for (let r = 0; r <= 10; r++) f.local(ValType.i64, `r${r}`);
     f.local(ValType.i32, 'fp'); f.local(ValType.i64, 'a'); f.local(ValType.i64, 't'); f.local(ValType.i32, 'x'); f.local(ValType.i32, 'st');
   }
-  emitRunFunction({ c: run.code, image, plan: planBlocks(image, false), precise: false, checkFn: check.index, helperFn, preciseFn: precise.index, block: 0, blockLen: 0, extra: 0 });
-  emitRunFunction({ c: precise.code, image, plan: planBlocks(image, true), precise: true, checkFn: check.index, helperFn, preciseFn: precise.index, block: 0, blockLen: 0, extra: 0 });
+  emitRunFunction({ c: run.code, image, plan: planBlocks(image, false), precise: false, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], block: 0, blockLen: 0, extra: 0 });
+  emitRunFunction({ c: precise.code, image, plan: planBlocks(image, true), precise: true, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], block: 0, blockLen: 0, extra: 0 });
   return mb.finish();
 }
 

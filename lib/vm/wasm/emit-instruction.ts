@@ -1,3 +1,4 @@
+import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from '../memory.ts';
 import { dispatch, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, setFrame, spillRegs, type FuncContext } from './compile.ts';
 import type { Code } from './module-builder.ts';
@@ -234,12 +235,49 @@ function bswap(c: Code, d: number, width: number): void {
   }
 }
 
+/**
+ * bpf_map_lookup_elem on an array map with the key in the current stack frame, inline: the
+ * same pointer the helper would return (or 0), the call counted in run-info word 8. Anything
+ * else (other maps, keys elsewhere) falls through to the host helper.
+ */
+function inlineArrayLookup(f: FuncContext): void {
+  const c = f.c;
+  c.block().block();
+  // key = r2 - fp, must lie in [0, 512 - 4] (also fails for negative or non-32-bit r2)
+  c.get(R(2)).get(L.fp).op(Op.i64_extend_i32_u).op(Op.i64_sub).tee(L.a).i64Const(BigInt(STACK_FRAME_SIZE - 4)).op(Op.i64_gt_u).brIf(0);
+  for (const m of f.arrayMaps) {
+    c.get(R(1)).i64Const(BigInt(m.handle)).op(Op.i64_eq).if();
+    c.get(L.fp).get(L.a).op(Op.i32_wrap_i64).op(Op.i32_add).mem(Op.i32_load).set(L.x);
+    c.i64Const(BigInt(m.start)).get(L.x).op(Op.i64_extend_i32_u).i64Const(BigInt(m.stride)).op(Op.i64_mul).op(Op.i64_add);
+    c.i64Const(0n).get(L.x).i32Const(m.maxEntries | 0).op(Op.i32_lt_u).op(Op.select).set(R(0));
+    c.i32Const(0).i32Const(0).mem(Op.i32_load, INFO + 32).i32Const(1).op(Op.i32_add).mem(Op.i32_store, INFO + 32);
+    c.br(2);
+    c.end();
+  }
+  c.end();
+}
+
 /** Helper: r0..r5 through the scratch page, the host runs it, r0 comes back. */
 function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
   const c = f.c;
+  const inline = id === 1 && f.arrayMaps.length > 0;
+  if (inline) inlineArrayLookup(f);
+  const callsBack = CALLBACK_HELPER_IDS.has(id);
   spillRegs(c, 0, 5);
+  if (callsBack) {
+    // The host runs callbacks on the interpreter: it needs r10 (the caller's frame) and the
+    // exact count, and hands back the count including the callback's instructions.
+    spillRegs(c, 10, 10);
+    info(c, 2, () => exactCount(f, j));
+  }
   c.i32Const(id).i32Const(pc).call(f.helperFn).set(L.st);
   c.i32Const(0).mem(Op.i64_load, REGS).set(R(0));
+  if (callsBack) {
+    const back = f.blockLen - 1 - j;
+    c.i32Const(0).mem(Op.i32_load, INFO + 8);
+    if (back !== 0) c.i32Const(back).op(Op.i32_add);
+    c.set(L.count);
+  }
   c.get(L.st).if();
   info(c, 2, () => exactCount(f, j));
   c.get(L.st).i32Const(HelperStatus.TAIL_CALL).op(Op.i32_eq).if();
@@ -248,6 +286,14 @@ function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
   c.end();
   c.i32Const(Status.HELPER_FAULT).op(Op.return);
   c.end();
+  if (callsBack && !f.precise) {
+    // The callback may have used up the budget: go on precisely from the next instruction.
+    c.i32Const(0).mem(Op.i32_load, INFO + 8).get(L.budget).op(Op.i32_ge_u).if();
+    spillRegs(c);
+    c.i32Const(pc + 1).i32Const(0).mem(Op.i32_load, INFO + 8).get(L.budget).get(L.depth).call(f.preciseFn).op(Op.return);
+    c.end();
+  }
+  if (inline) c.end();
 }
 
 /** bpf-to-bpf call: push the return pc and r6..r9, next frame, jump. Ends its block (count exact). */

@@ -1,9 +1,11 @@
 import { ObjectError } from '../../errors.ts';
 import { faultKindOf } from '../fault.ts';
-import { MAX_CALL_FRAMES } from '../memory.ts';
+import { ArrayMap } from '../maps/array-map.ts';
+import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
+import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE } from '../memory.ts';
 import type { ProgramImage } from '../verify.ts';
 import type { Vm } from '../vm.ts';
-import { compileImage, unsupportedReason } from './compile.ts';
+import { compileImage, unsupportedReason, type InlineArrayMap } from './compile.ts';
 import { HelperStatus, INFO, REGS, Status } from './scratch.ts';
 import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
@@ -38,7 +40,7 @@ export class WasmEngine {
     if (memory.buffer !== vm.mem.buffer) throw new RangeError('wasm engine: the memory is not the VM store');
     this.vm = vm;
     this.memory = memory;
-    this.info = new Int32Array(vm.mem.buffer, INFO, 8);
+    this.info = new Int32Array(vm.mem.buffer, INFO, 9);
     this.regs = new Int32Array(vm.mem.buffer, REGS, 22);
   }
 
@@ -48,13 +50,23 @@ export class WasmEngine {
     if (have !== undefined) return have;
     const reason = unsupportedReason(image);
     if (reason !== undefined) throw new ObjectError('WASM_UNSUPPORTED', `wasm engine: ${reason}`, { program: image.name });
-    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE });
-    const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs;
+    const arrayMaps: InlineArrayMap[] = [];
+    this.vm.maps.forEach((m, i) => {
+      if (m instanceof ArrayMap && m.spec.keySize === 4) arrayMaps.push({ handle: MAP_HANDLE_BASE + i * MAP_HANDLE_STRIDE, start: m.region.start, stride: m.stride, maxEntries: m.spec.maxEntries });
+    });
+    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps });
+    const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info;
     const helper = (id: number, pc: number): number => {
       vm.image = image; vm.pc = pc; vm.helperCalls++;
       L[0] = regs[0]!; H[0] = regs[1]!; L[1] = regs[2]!; H[1] = regs[3]!; L[2] = regs[4]!; H[2] = regs[5]!;
       L[3] = regs[6]!; H[3] = regs[7]!; L[4] = regs[8]!; H[4] = regs[9]!; L[5] = regs[10]!; H[5] = regs[11]!;
-      vm.helpers[id]!(vm);
+      if (CALLBACK_HELPER_IDS.has(id)) {
+        // Callbacks run on the interpreter (Vm.callback): exact count and the caller's frame in, count out.
+        vm.insns = info[2]!;
+        vm.depth = ((regs[20]! >>> 0) - STACK_BASE - STACK_FRAME_SIZE) / STACK_FRAME_STRIDE;
+        vm.helpers[id]!(vm);
+        info[2] = vm.insns;
+      } else vm.helpers[id]!(vm);
       regs[0] = L[0]!; regs[1] = H[0]!;
       if (vm.fault !== undefined) return H_FAULT;
       return vm.tailTarget !== undefined ? H_TAIL : H_OK;
@@ -72,7 +84,9 @@ export class WasmEngine {
     let c = this.compile(entry);
     let count = 0;
     for (;;) {
+      info[8] = 0;
       const status = c.run(0, count, vm.budget, 0);
+      vm.helperCalls += info[8]!;
       count = info[2]!;
       vm.insns = count;
       switch (status) {

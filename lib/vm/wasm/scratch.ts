@@ -4,7 +4,8 @@
  * access faults as out-of-bounds), so they are free for the engine and the host to talk
  * through without a second memory.
  *
- *   0x100  run info (i32 words): status, pc, count, fault code, addr lo, addr hi, size, write
+ *   0x100  run info (i32 words): status, pc, count, fault code, addr lo, addr hi, size, write,
+ *          helper calls made inside wasm (inlined lookups)
  *   0x200  registers r0..r10 as i64 (entry, exit, helper arguments/result, tail calls)
  *   0x300  call frames k = 0..7: return pc (i32) at +0, r6..r9 (i64) at +8 .. +40
  */
