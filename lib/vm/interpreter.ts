@@ -14,13 +14,24 @@ import type { Vm } from './vm.ts';
  * Caller sets up r1 (context) before calling; r10 and the frames are set here.
  */
 export function execute(vm: Vm, entry: ProgramImage): void {
+  executeFrom(vm, entry, 0, 0, 0);
+}
+
+/**
+ * Run `entry` from `startPc` in call frame `baseDepth` with `startCount` instructions already
+ * counted; returns at the `exit` that leaves frame `baseDepth`. execute() is the whole-program
+ * case (0, 0, 0); Vm.callback() runs a callback subprogram (bpf_loop, for_each_map_elem) in the
+ * frame above the helper's caller. Before each helper call vm.insns / vm.depth hold the count
+ * and frame so far; a helper that runs callbacks advances vm.insns.
+ */
+export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDepth: number, startCount: number): void {
   const L = vm.L, H = vm.H, mem = vm.mem, view = mem.view, u8 = mem.u8;
   const budget = vm.budget, trace = vm.trace;
   let image = entry;
   let words = image.word, offs = image.off, imms = image.imm;
-  let pc = 0, count = 0, depth = 0;
+  let pc = startPc, count = startCount, depth = baseDepth;
   const retPc = vm.frameReturnPc, retImage = vm.frameReturnImage, saved = vm.frameSaved;
-  L[10] = stackFrameAddr(0) + STACK_FRAME_SIZE; H[10] = 0;
+  L[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE; H[10] = 0;
 
   for (;;) {
     if (++count > budget) {
@@ -167,9 +178,10 @@ export function execute(vm: Vm, entry: ProgramImage): void {
       // ---- calls ----
       case 0x85:
         if (s === 0) {
-          vm.image = image; vm.pc = pc; vm.helperCalls++;
+          vm.image = image; vm.pc = pc; vm.helperCalls++; vm.insns = count; vm.depth = depth;
           vm.helpers[i]!(vm);
-          if (vm.fault !== undefined) { vm.insns = count; return; }
+          count = vm.insns;
+          if (vm.fault !== undefined) return;
           if (vm.tailTarget !== undefined) {
             image = vm.tailTarget; vm.tailTarget = undefined;
             words = image.word; offs = image.off; imms = image.imm;
@@ -191,7 +203,7 @@ export function execute(vm: Vm, entry: ProgramImage): void {
         }
         break;
       case 0x95:
-        if (depth === 0) { vm.image = image; vm.exitPc = pc; vm.insns = count; return; }
+        if (depth === baseDepth) { vm.image = image; vm.exitPc = pc; vm.insns = count; return; }
         depth--;
         {
           const b = depth * 8;

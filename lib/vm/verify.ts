@@ -17,6 +17,13 @@ import type { ProgramSpec, SourceLine } from '../object/types.ts';
  * lddw pseudo sources are resolved here through `resolveLddw` (map handles, value addresses),
  * so the image carries the final 64-bit constant of every lddw.
  */
+/**
+ * What `lddw rX, <function>` (pseudo source 4, a callback for bpf_loop / for_each_map_elem)
+ * yields: this base + the target's instruction index. Never mapped (like map handles), so a
+ * program cannot dereference it; Vm.callback() decodes it.
+ */
+export const FUNC_PTR_BASE = 0xe000_0000;
+
 export interface ProgramImage {
   readonly name: string;
   readonly length: number;
@@ -165,7 +172,10 @@ export function verifyProgram(spec: ProgramSpec, options: VerifyOptions): Progra
         else if (s === PseudoLd.MAP_FD || s === PseudoLd.MAP_VALUE || s === PseudoLd.MAP_IDX || s === PseudoLd.MAP_IDX_VALUE) {
           const [lo, h] = options.resolveLddw(s, insn.imm, hi.imm, pc);
           imm[pc] = lo; immHi[pc] = h;
-        } else if (s === PseudoLd.FUNC) fail(pc, 'callback functions (lddw of a function) are not supported yet');
+        } else if (s === PseudoLd.FUNC) {
+          target(pc, insn.imm, 'callback reference');
+          imm[pc] = FUNC_PTR_BASE + pc + insn.imm + 1; immHi[pc] = 0;
+        }
         else fail(pc, `lddw pseudo source ${s} is not supported`);
         pc++;
         op[pc] = 0;

@@ -2,8 +2,9 @@ import type { SourceLine } from '../object/types.ts';
 import { setBig } from './arith64.ts';
 import { faultKindOf, type VmFault, type VmFaultKind } from './fault.ts';
 import type { VmMap } from './maps/vm-map.ts';
-import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, type VmMemory } from './memory.ts';
-import type { ProgramImage } from './verify.ts';
+import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_FRAME_SIZE, stackFrameAddr, type VmMemory } from './memory.ts';
+import { executeFrom } from './interpreter.ts';
+import { FUNC_PTR_BASE, type ProgramImage } from './verify.ts';
 
 /**
  * The state of one loaded VM: memory, registers, maps, program images, helper table, and the
@@ -64,6 +65,8 @@ export class Vm {
   /** Image and pc of the instruction currently executing a helper (for helper faults). */
   image: ProgramImage | undefined;
   pc = 0;
+  /** Call frame of the instruction executing a helper (0 = the program's own frame). */
+  depth = 0;
   exitPc = 0;
   printk: string[] = [];
   redirect: RedirectTarget | undefined;
@@ -149,6 +152,37 @@ export class Vm {
       kind, pc, program: image?.name ?? '', addr, size, region, line,
       message: `${kind}: insn ${pc}${where}: ${what}${addrText}`,
     };
+  }
+
+  /**
+   * Call a callback subprogram from a helper (bpf_loop, bpf_for_each_map_elem): `fn` is the
+   * value of the register holding the function pointer (see FUNC_PTR_BASE); the helper sets
+   * r1..r5 (vm.L/vm.H) to the callback's arguments first. The callback runs on the interpreter
+   * (also under the compiled engine) in the frame above the caller's, its instructions count
+   * against the same budget (vm.insns advances), r6..r10 of the caller are preserved, and its
+   * result is left in r0. Returns false after a fault (vm.fault set, pointing into the callback).
+   */
+  callback(fn: number): boolean {
+    const image = this.image;
+    const target = (fn >>> 0) - FUNC_PTR_BASE;
+    if (image === undefined || target < 0 || target >= image.length) {
+      this.setFault('bad-helper-arg', fn >>> 0, 0, 'callback argument is not a function reference (lddw of a subprogram)');
+      return false;
+    }
+    const depth = this.depth + 1;
+    if (depth >= MAX_CALL_FRAMES) {
+      this.setFault('call-depth', 0, 0, `call depth exceeds ${MAX_CALL_FRAMES} frames`);
+      return false;
+    }
+    const L = this.L, H = this.H;
+    const l6 = L[6]!, h6 = H[6]!, l7 = L[7]!, h7 = H[7]!, l8 = L[8]!, h8 = H[8]!, l9 = L[9]!, h9 = H[9]!;
+    const pc = this.pc, exitPc = this.exitPc, helperDepth = this.depth;
+    executeFrom(this, image, target, depth, this.insns);
+    if (this.fault !== undefined) return false;
+    L[6] = l6; H[6] = h6; L[7] = l7; H[7] = h7; L[8] = l8; H[8] = h8; L[9] = l9; H[9] = h9;
+    L[10] = stackFrameAddr(helperDepth) + STACK_FRAME_SIZE; H[10] = 0;
+    this.image = image; this.pc = pc; this.exitPc = exitPc; this.depth = helperDepth;
+    return true;
   }
 
   /** xorshift32 step. */

@@ -5,6 +5,7 @@ import { loadObject, selectProgram } from '../object/load-object.ts';
 import type { MapSpec, ObjectSpec, ProgramSpec, SourceLine } from '../object/types.ts';
 import type { VmFault } from '../vm/fault.ts';
 import { buildHelperTable, type HelperDef } from '../vm/helpers/helper-def.ts';
+import { LOOP_HELPERS } from '../vm/helpers/loop-helpers.ts';
 import { MAP_HELPERS } from '../vm/helpers/map-helpers.ts';
 import { MISC_HELPERS } from '../vm/helpers/misc-helpers.ts';
 import { PRINTK_HELPERS } from '../vm/helpers/printk-helpers.ts';
@@ -33,7 +34,7 @@ import { XDP_HELPERS } from './xdp-helpers.ts';
  * `data_out` is `meta` followed by `packet`.
  */
 
-export const ALL_HELPERS: readonly (readonly HelperDef[])[] = [MAP_HELPERS, MISC_HELPERS, PRINTK_HELPERS, XDP_HELPERS];
+export const ALL_HELPERS: readonly (readonly HelperDef[])[] = [MAP_HELPERS, MISC_HELPERS, PRINTK_HELPERS, XDP_HELPERS, LOOP_HELPERS];
 
 export interface XdpLoadOptions {
   /** Function or section name; default: the only XDP program. */

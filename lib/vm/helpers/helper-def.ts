@@ -8,6 +8,13 @@ export interface HelperDef {
   fn: Helper;
 }
 
+/**
+ * Helpers that call back into the program (bpf_for_each_map_elem 164, bpf_loop 181,
+ * bpf_user_ringbuf_drain 209) through Vm.callback(): the compiled engine hands them the
+ * exact instruction count and the caller's frame.
+ */
+export const CALLBACK_HELPER_IDS: ReadonlySet<number> = new Set([164, 181, 209]);
+
 /** Helper table indexed by id, for the interpreter (`helpers[imm](vm)`). */
 export function buildHelperTable(groups: readonly (readonly HelperDef[])[]): (Helper | undefined)[] {
   const table: (Helper | undefined)[] = [];
