@@ -38,6 +38,7 @@ export interface ReplayArgs {
   mapsOut: string | undefined;
   failOnFault: boolean;
   coverage: string | undefined;
+  coverageInsns: string | undefined;
   break: string[] | undefined;
   quiet: boolean;
   logLevel: string;
@@ -70,7 +71,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const expression = (args.filter ?? []).join(' ').trim();
   const log = createLogger(args.logLevel);
   const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns, engine: args.engine });
-  const debug = replayDebug(loaded.program, { coverage: args.coverage, breaks: args.break });
+  const debug = replayDebug(loaded.program, { coverage: args.coverage, coverageInsns: args.coverageInsns, breaks: args.break });
   if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
   const textMode = args.output === undefined && process.stdout.isTTY === true;
   const sink: OutputSink | undefined = textMode ? undefined : openOutput(args.output ?? '-');
@@ -163,6 +164,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('maps-out', { type: 'string', requiresArg: true, describe: 'dump every map as JSON to this file after the last packet', group: 'Output:' })
       .option('json-summary', { type: 'string', requiresArg: true, describe: 'also write the summary as JSON to this file', group: 'Output:' })
       .option('coverage', { type: 'string', requiresArg: true, describe: 'write line/branch coverage of the replay as lcov to FILE (+ per-function summary on stderr)', group: 'Debugging:' })
+      .option('coverage-insns', { type: 'string', requiresArg: true, describe: 'write instruction hit counts (and taken/not-taken per conditional jump) as an annotated listing to FILE', group: 'Debugging:' })
       .option('break', { alias: 'b', type: 'string', array: true, requiresArg: true, describe: "breakpoint 'LOC [if COND] [print ITEM, …] [skip N]' (stops printed on stderr); repeatable", group: 'Debugging:' })
       .option('fail-on-fault', { type: 'boolean', default: false, describe: 'exit 1 when the program faulted on any packet' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary or progress on stderr' })

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../lib/errors.ts';
 import { Breakpoints, formatHit, parseBreakSpec } from '../../lib/trace/breakpoints.ts';
-import { CoverageCollector, formatCoverageSummary } from '../../lib/trace/coverage.ts';
+import { CoverageCollector, formatCoverageSummary, formatInsnCoverage } from '../../lib/trace/coverage.ts';
 import { parsePacketRanges, traceRun, type BreakRecord } from '../../lib/trace/trace-run.ts';
 import { formatTraceEvent, type TraceEvent } from '../../lib/trace/tracer.ts';
 import type { XdpProgram } from '../../lib/xdp/xdp-program.ts';
@@ -113,10 +113,10 @@ export interface ReplayDebug {
  * undefined (and installs nothing: the replay pays nothing) when neither option is given.
  * Breakpoint output goes to stderr because stdout may carry pcapng.
  */
-export function replayDebug(program: XdpProgram, options: { coverage: string | undefined; breaks: readonly string[] | undefined }): ReplayDebug | undefined {
+export function replayDebug(program: XdpProgram, options: { coverage: string | undefined; coverageInsns?: string | undefined; breaks: readonly string[] | undefined }): ReplayDebug | undefined {
   const specs = (options.breaks ?? []).map((s) => parseBreakSpec(s));
-  if (options.coverage === undefined && specs.length === 0) return undefined;
-  const coverage = options.coverage === undefined ? undefined : new CoverageCollector(program);
+  if (options.coverage === undefined && options.coverageInsns === undefined && specs.length === 0) return undefined;
+  const coverage = options.coverage === undefined && options.coverageInsns === undefined ? undefined : new CoverageCollector(program);
   const breaks = specs.length === 0 ? undefined : new Breakpoints(program, specs);
   if (coverage !== undefined && breaks !== undefined) {
     const c = coverage.hook, b = breaks.hook;
@@ -130,8 +130,9 @@ export function replayDebug(program: XdpProgram, options: { coverage: string | u
     },
     finish: (quiet) => {
       program.trace = undefined;
-      if (coverage === undefined || options.coverage === undefined) return;
-      writeFileSync(options.coverage, coverage.toLcov());
+      if (coverage === undefined) return;
+      if (options.coverageInsns !== undefined) writeFileSync(options.coverageInsns, formatInsnCoverage(coverage, program));
+      if (options.coverage !== undefined) writeFileSync(options.coverage, coverage.toLcov());
       if (!quiet) process.stderr.write(`${formatCoverageSummary(coverage.functions())}\n`);
     },
   };

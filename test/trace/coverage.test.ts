@@ -1,5 +1,5 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +18,16 @@ function load(name: string): XdpProgram {
   return loadXdpProgram(loadObject(readFileSync(samplePath(name)), { name }));
 }
 
-function xdpreplay(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { maxBuffer: 1 << 26, encoding: 'utf8' });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+/** Run the CLI without blocking the test worker (other tests in this file run meanwhile). */
+function xdpreplay(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
 }
 
 function tool(cmd: string, args: string[], cwd?: string): { status: number; out: string } | undefined {
@@ -88,9 +95,9 @@ test('coverage over the whole capture: instruction hits sum to the replay total 
   t.true(fn.branchesHit > 0 && fn.branchesHit <= fn.branchesTotal);
 });
 
-test('replay --coverage writes lcov that genhtml renders and lcov --summary reads, with a per-function summary on stderr', (t) => {
+test('replay --coverage writes lcov that genhtml renders and lcov --summary reads, with a per-function summary on stderr', async (t) => {
   const out = join(dir, 'subprog.lcov');
-  const r = xdpreplay([MIXED_PCAP, samplePath('subprog'), '-o', join(dir, 'out.pcapng'), '--coverage', out]);
+  const r = await xdpreplay([MIXED_PCAP, samplePath('subprog'), '-o', join(dir, 'out.pcapng'), '--coverage', out]);
   t.is(r.status, 0, r.stderr);
   t.regex(r.stderr, /coverage:\n\s+xdp_sanity\s+subprog\.c:134\s+calls\s+298\s+lines \d+\/\d+/);
   t.regex(r.stderr, /ipv6_skip_ext\s+subprog\.c:89/);
@@ -113,37 +120,38 @@ test('replay --coverage writes lcov that genhtml renders and lcov --summary read
   t.regex(summary.out, /functions\.+: 100\.0% \(6 of 6 functions\)/);
 });
 
-test('a plain replay and one with --coverage write the same pcapng', (t) => {
+test('a plain replay and one with --coverage write the same pcapng', async (t) => {
   const a = join(dir, 'a.pcapng'), b = join(dir, 'b.pcapng');
-  t.is(xdpreplay([MIXED_PCAP, samplePath('firewall'), '-o', a, '-q']).status, 0);
-  t.is(xdpreplay([MIXED_PCAP, samplePath('firewall'), '-o', b, '-q', '--coverage', join(dir, 'fw.lcov'), '--break', 'firewall.c:201 if 0']).status, 0);
+  t.is((await xdpreplay([MIXED_PCAP, samplePath('firewall'), '-o', a, '-q'])).status, 0);
+  t.is((await xdpreplay([MIXED_PCAP, samplePath('firewall'), '-o', b, '-q', '--coverage', join(dir, 'fw.lcov'), '--coverage-insns', join(dir, 'fw.txt'), '--break', 'firewall.c:201 if 0'])).status, 0);
   t.deepEqual(readFileSync(a), readFileSync(b));
+  t.regex(readFileSync(join(dir, 'fw.txt'), 'utf8'), /^# program xdp_firewall\nxdp_firewall:\n; int xdp_firewall/);
 });
 
-test('the documented examples work: trace CLI breakpoints on firewall and l4lb, and replay --break on stderr', (t) => {
-  const one = xdpreplay(['trace', MIXED_PCAP, samplePath('firewall'), '--break', 'xdp_firewall:47 if r0 == 0 print "lookup failed", *(u32 *)(r10 - 4)']);
+test('the documented examples work: trace CLI breakpoints on firewall and l4lb, and replay --break on stderr', async (t) => {
+  const one = await xdpreplay(['trace', MIXED_PCAP, samplePath('firewall'), '--break', 'xdp_firewall:47 if r0 == 0 print "lookup failed", *(u32 *)(r10 - 4)']);
   t.is(one.status, 0, one.stderr);
   t.regex(one.stdout, /^#1 break xdp_firewall:47 \(xdp_firewall insn 47\) firewall\.c:79\n  lookup failed\n  \*\(u32 \*\)\(r10 - 4\) = \d+ \(0x[0-9a-f]+\)\n/);
-  const two = xdpreplay(['trace', MIXED_PCAP, samplePath('l4lb'), '--break', 'l4lb.c:87 if pkt16[12] == 0x86dd print backend_packets']);
+  const two = await xdpreplay(['trace', MIXED_PCAP, samplePath('l4lb'), '--break', 'l4lb.c:87 if pkt16[12] == 0x86dd print backend_packets']);
   t.is(two.status, 0, two.stderr);
   t.regex(two.stdout, /#\d+ break xdp_l4lb:7 \(xdp_l4lb insn 7\) l4lb\.c:87\n  map backend_packets: \d+ entries/);
-  const replayed = xdpreplay([MIXED_PCAP, samplePath('l4lb'), '-o', join(dir, 'l4.pcapng'), '-q', '--break', 'l4lb.c:87 if pkt16[12] == 0x86dd print backend_packets']);
+  const replayed = await xdpreplay([MIXED_PCAP, samplePath('l4lb'), '-o', join(dir, 'l4.pcapng'), '-q', '--break', 'l4lb.c:87 if pkt16[12] == 0x86dd print backend_packets']);
   t.is(replayed.status, 0, replayed.stderr);
   t.is(replayed.stderr.split('\n')[0], two.stdout.split('\n')[0]);
 });
 
-test('trace --json writes one JSON object per event; a bad spec is exit 2 with a caret at the column', (t) => {
-  const r = xdpreplay(['trace', MIXED_PCAP, samplePath('firewall'), '--packet', '3', '--json']);
+test('trace --json writes one JSON object per event; a bad spec is exit 2 with a caret at the column', async (t) => {
+  const r = await xdpreplay(['trace', MIXED_PCAP, samplePath('firewall'), '--packet', '3', '--json']);
   t.is(r.status, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; helper?: string });
   t.is(events[0]!.type, 'packet');
   t.is(events.at(-1)!.type, 'exit');
   t.true(events.some((e) => e.type === 'call' && e.helper === 'bpf_map_lookup_elem'));
   t.true(events.some((e) => e.type === 'store'));
-  const bad = xdpreplay(['trace', MIXED_PCAP, samplePath('firewall'), '--break', 'xdp_firewall:47 if r0 === 0']);
+  const bad = await xdpreplay(['trace', MIXED_PCAP, samplePath('firewall'), '--break', 'xdp_firewall:47 if r0 === 0']);
   t.is(bad.status, 2);
   t.regex(bad.stderr, /column 25: unexpected character "="\n  xdp_firewall:47 if r0 === 0\n {26}\^/);
-  const none = xdpreplay(['trace', MIXED_PCAP, samplePath('firewall')]);
+  const none = await xdpreplay(['trace', MIXED_PCAP, samplePath('firewall')]);
   t.is(none.status, 2);
 });
 
