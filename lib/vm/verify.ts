@@ -2,6 +2,7 @@ import { ObjectError } from '../errors.ts';
 import type { Instruction } from '../isa/instruction.ts';
 import { AluOp, AtomicOp, Class, JmpOp, Mode, Op, PseudoCall, PseudoLd, Size, Source } from '../isa/opcode.ts';
 import type { ProgramSpec, SourceLine } from '../object/types.ts';
+import { SLEEPABLE_ONLY_HELPERS, XDP_ALLOWED_HELPERS } from './helpers/xdp-allowed.ts';
 
 /**
  * Validate a linked program once, at load, into an immutable image the interpreter trusts.
@@ -139,9 +140,12 @@ export function verifyProgram(spec: ProgramSpec, options: VerifyOptions): Progra
           if (insn.src === PseudoCall.KFUNC) fail(pc, `kfunc calls are not supported (BTF id ${insn.imm})`);
           if (insn.src === PseudoCall.CALL) { target(pc, insn.imm, 'call'); break; }
           if (insn.src !== PseudoCall.HELPER) fail(pc, `unknown call source ${insn.src}`);
-          if (!options.helperImplemented(insn.imm)) {
+          if (!options.helperImplemented(insn.imm) || !XDP_ALLOWED_HELPERS.has(insn.imm) || SLEEPABLE_ONLY_HELPERS.has(insn.imm)) {
             const name = options.helperName(insn.imm);
-            fail(pc, name === undefined ? `unknown helper id ${insn.imm}` : `helper bpf_${name} (id ${insn.imm}) is not implemented yet`);
+            if (name === undefined || insn.imm === 0) fail(pc, `unknown helper id ${insn.imm}`);
+            if (!XDP_ALLOWED_HELPERS.has(insn.imm)) fail(pc, `helper bpf_${name} (${insn.imm}) is not allowed for XDP programs`);
+            if (SLEEPABLE_ONLY_HELPERS.has(insn.imm)) fail(pc, `helper bpf_${name} (${insn.imm}) may sleep and XDP programs cannot be sleepable`);
+            fail(pc, `helper bpf_${name} (${insn.imm}) is not implemented yet`);
           }
           break;
         }
