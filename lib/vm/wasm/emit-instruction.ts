@@ -287,8 +287,9 @@ function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
   c.i32Const(Status.HELPER_FAULT).op(Op.return);
   c.end();
   if (callsBack && !f.precise) {
-    // The callback may have used up the budget: go on precisely from the next instruction.
-    c.i32Const(0).mem(Op.i32_load, INFO + 8).get(L.budget).op(Op.i32_ge_u).if();
+    // The callback may have used up the budget for the rest of this block (count includes it):
+    // go on precisely from the next instruction, with the exact count.
+    c.get(L.count).get(L.budget).op(Op.i32_gt_u).if();
     spillRegs(c);
     c.i32Const(pc + 1).i32Const(0).mem(Op.i32_load, INFO + 8).get(L.budget).get(L.depth).call(f.preciseFn).op(Op.return);
     c.end();

@@ -134,3 +134,19 @@ test('seeded random programs give identical results on both engines', (t) => {
   }
   t.is(programs, 150);
 });
+
+test('a budget running out inside or right after bpf_loop callbacks faults identically on both engines', async (t) => {
+  const { clangAvailable, compileProg } = await import('../../kernel/compile-prog.ts');
+  if (!clangAvailable()) { t.pass('clang not available'); return; }
+  const bytes = readFileSync(compileProg('helpers-loop', 'v3'));
+  const frame = new Uint8Array(64);
+  new DataView(frame.buffer).setUint32(14, 5, true); // 5 iterations
+  new DataView(frame.buffer).setUint32(18, 100, true); // no early stop
+  const full = loadXdpProgramFromElf(bytes, { program: 'loops', engine: 'interp' }).run(frame).insns;
+  t.true(full > 20);
+  for (let budget = 1; budget <= full + 1; budget++) {
+    const a = loadXdpProgramFromElf(bytes, { program: 'loops', engine: 'interp', budget }).run(frame);
+    const b = loadXdpProgramFromElf(bytes, { program: 'loops', engine: 'wasm', budget }).run(frame);
+    t.deepEqual(plain(b), plain(a), `budget ${budget}`);
+  }
+});
