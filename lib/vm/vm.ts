@@ -1,7 +1,7 @@
 import type { SourceLine } from '../object/types.ts';
 import { setBig } from './arith64.ts';
 import { faultKindOf, type VmFault, type VmFaultKind } from './fault.ts';
-import type { VmMap } from './maps/vm-map.ts';
+import { defaultMapEnv, type CpuModel, type MapEnv, type VmMap } from './maps/vm-map.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_FRAME_SIZE, stackFrameAddr, type VmMemory } from './memory.ts';
 import { executeFrom } from './interpreter.ts';
 import { FUNC_PTR_BASE, type ProgramImage } from './verify.ts';
@@ -54,6 +54,8 @@ export class Vm {
   trace: TraceHook | undefined;
   /** Seeded PRNG state for bpf_get_prandom_u32 (xorshift32, never 0). */
   rngState: number;
+  /** CPU model and per-packet event sink shared with the maps (the loader replaces it). */
+  mapEnv: MapEnv = defaultMapEnv();
 
   // ---- per-run state ----
   insns = 0;
@@ -183,6 +185,11 @@ export class Vm {
     L[10] = stackFrameAddr(helperDepth) + STACK_FRAME_SIZE; H[10] = 0;
     this.image = image; this.pc = pc; this.exitPc = exitPc; this.depth = helperDepth;
     return true;
+  }
+
+  /** The modelled CPUs and the one the program runs on (bpf_get_smp_processor_id). */
+  get cpu(): CpuModel {
+    return this.mapEnv.cpu;
   }
 
   /** xorshift32 step. */

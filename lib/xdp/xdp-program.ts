@@ -1,4 +1,4 @@
-import { ObjectError } from '../errors.ts';
+import { ObjectError, UsageError } from '../errors.ts';
 import { HELPER_NAMES } from '../isa/helper-ids.ts';
 import { PseudoLd } from '../isa/opcode.ts';
 import { loadObject, selectProgram } from '../object/load-object.ts';
@@ -12,6 +12,8 @@ import { PRINTK_HELPERS } from '../vm/helpers/printk-helpers.ts';
 import { execute } from '../vm/interpreter.ts';
 import { ArrayMap } from '../vm/maps/array-map.ts';
 import { createMap, type BindableMap } from '../vm/maps/create-map.ts';
+import { RingbufMap } from '../vm/maps/ringbuf-map.ts';
+import { hasPercpu, type MapEnv, type MapEvent } from '../vm/maps/vm-map.ts';
 import { ProgArrayMap } from '../vm/maps/prog-array-map.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MemoryLayout, VmMemory, CTX_ADDR } from '../vm/memory.ts';
 import { verifyProgram, type ProgramImage } from '../vm/verify.ts';
@@ -49,6 +51,15 @@ export interface XdpLoadOptions {
    * can, the interpreter otherwise; a trace hook always runs on the interpreter.
    */
   engine?: 'auto' | 'interp' | 'wasm';
+  /** CPUs modelled for per-CPU maps, LRU lists, perf event arrays and CPUMAP (default 1). */
+  cpus?: number;
+  /** CPU the program runs on, 0 … cpus − 1 (default 0); a run may override it. */
+  cpu?: number;
+  /**
+   * Ring buffer reader: `between-packets` (default) consumes every record after each packet;
+   * `none` never consumes, like a kernel test run without a reader (rings fill up).
+   */
+  ringbufConsumer?: 'between-packets' | 'none';
 }
 
 export interface XdpRunOptions {
@@ -56,6 +67,8 @@ export interface XdpRunOptions {
   rxQueue?: number;
   /** Packet timestamp: what bpf_ktime_get_ns returns (default 0n). */
   tsNs?: bigint;
+  /** CPU this packet runs on (default: the load option `cpu`). */
+  cpu?: number;
 }
 
 export interface XdpResult {
@@ -81,6 +94,8 @@ export interface XdpResult {
   notRun?: string;
   /** Bytes beyond the 3520 linear ones, kept as fragments (the kernel's multi-buffer frame). */
   fragBytes?: number;
+  /** Records of bpf_ringbuf_output/submit and bpf_perf_event_output, in order (absent when none). */
+  events?: MapEvent[];
 }
 
 /** Host-side access to one map (tests, seeding, dumping). */
@@ -90,6 +105,11 @@ export interface XdpMapHandle {
   update(key: Uint8Array, value: Uint8Array, flags?: number): number;
   delete(key: Uint8Array): number;
   entries(): [Uint8Array, Uint8Array][];
+  /** Per-CPU maps: every modelled CPU's value (update: one value = all CPUs). */
+  percpu?: {
+    update(key: Uint8Array, values: readonly Uint8Array[], flags?: number): number;
+    entries(): [Uint8Array, Uint8Array[]][];
+  };
 }
 
 export class XdpMaps {
@@ -100,13 +120,14 @@ export class XdpMaps {
       const handle: XdpMapHandle = {
         spec: m.spec,
         lookup: (key) => {
-          const a = m.lookup(key);
+          const a = 'peek' in m && typeof m.peek === 'function' ? (m.peek as (k: Uint8Array) => number)(key) : m.lookup(key);
           return a === 0 ? undefined : mem.u8.slice(a, a + m.spec.valueSize);
         },
         update: (key, value, flags = 0) => m.update(key, value, flags),
         delete: (key) => m.delete(key),
         entries: () => m.entries(),
       };
+      if (hasPercpu(m)) handle.percpu = { update: (key, values, flags = 0) => m.updateAll(key, values, flags), entries: () => m.entriesAll() };
       this.byName.set(m.spec.name, handle);
       if (m.spec.section !== '.maps' && m.spec.section !== 'maps' && !this.byName.has(m.spec.section)) this.byName.set(m.spec.section, handle);
     }
@@ -128,21 +149,34 @@ export class XdpProgram {
   readonly image: ProgramImage;
   readonly maps: XdpMaps;
   readonly vm: Vm;
+  readonly mapEnv: MapEnv;
   /** The engine plain runs use (a trace hook switches a run to the interpreter). */
   readonly engine: 'interp' | 'wasm';
   private readonly wasm: WasmEngine | undefined;
+  private readonly defaultCpu: number;
+  private readonly endPacket: BindableMap[];
 
   constructor(object: ObjectSpec, options: XdpLoadOptions = {}) {
     this.object = object;
     this.program = selectProgram(object, options.program);
     const layout = new MemoryLayout();
     const programNames = object.programs.map((p) => p.name);
-    const maps = object.maps.map((spec, i) => createMap(spec, i, layout, programNames));
+    const cpus = options.cpus ?? 1;
+    const cpu = options.cpu ?? 0;
+    if (!Number.isInteger(cpus) || cpus < 1 || cpus > 4096) throw new UsageError(`cpus must be an integer 1…4096, got ${cpus}`);
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= cpus) throw new UsageError(`cpu must be an integer 0…${cpus - 1}, got ${cpu}`);
+    const mapNames = object.maps.map((m) => m.name);
+    this.mapEnv = { cpu: { cpus, cpu }, events: [], mapIndex: (name) => mapNames.indexOf(name) };
+    const maps = object.maps.map((spec, i) => createMap(spec, i, layout, programNames, this.mapEnv, object.maps.length));
+    for (const m of maps) if (m instanceof RingbufMap) m.consumer = options.ringbufConsumer ?? 'between-packets';
+    this.defaultCpu = cpu;
+    this.endPacket = maps.filter((m) => m.endPacket !== undefined);
     const wasmMemory = newFixedMemory(layout.byteLength);
     const mem = new VmMemory(layout, wasmMemory.buffer);
     for (const m of maps) m.bind?.(mem);
     const helpers = buildHelperTable(ALL_HELPERS);
     this.vm = new Vm(mem, maps, helpers, { budget: options.budget ?? 1_000_000, seed: options.seed ?? 1 });
+    this.vm.mapEnv = this.mapEnv;
     const verifyOptions = {
       helperImplemented: (id: number) => helpers[id] !== undefined,
       helperName: (id: number) => HELPER_NAMES[id],
@@ -200,6 +234,10 @@ export class XdpProgram {
       };
     }
     vm.resetRun();
+    const cpu = options.cpu ?? this.defaultCpu;
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.mapEnv.cpu.cpus) throw new UsageError(`cpu must be an integer 0…${this.mapEnv.cpu.cpus - 1}, got ${cpu}`);
+    this.mapEnv.cpu.cpu = cpu;
+    this.mapEnv.events = [];
     vm.tsNs = options.tsNs ?? 0n;
     setupFrame(vm, frame, options.ifindex ?? 1, options.rxQueue ?? 0);
     const L = vm.L, H = vm.H;
@@ -235,6 +273,8 @@ export class XdpProgram {
     if (fault !== undefined) result.fault = fault;
     if (vm.redirect !== undefined) result.redirect = vm.redirect;
     if (frame.length > MAX_LINEAR) result.fragBytes = frame.length - MAX_LINEAR;
+    if (this.mapEnv.events.length > 0) result.events = this.mapEnv.events;
+    for (const m of this.endPacket) m.endPacket!();
     return result;
   }
 }

@@ -1,5 +1,10 @@
 import { toU64 } from '../arith64.ts';
+import { HashMap } from '../maps/hash-map.ts';
+import { PercpuArrayMap } from '../maps/percpu-array-map.ts';
+import { PerfEventArrayMap } from '../maps/perf-event-array-map.ts';
 import { ProgArrayMap } from '../maps/prog-array-map.ts';
+import { QueueStackMap } from '../maps/queue-stack-map.ts';
+import { RingbufMap } from '../maps/ringbuf-map.ts';
 import { Errno } from '../maps/vm-map.ts';
 import type { Vm } from '../vm.ts';
 import type { HelperDef } from './helper-def.ts';
@@ -57,9 +62,135 @@ function tailCall(vm: Vm): void {
   vm.tailTarget = image;
 }
 
+function queueArg(vm: Vm, r: number): QueueStackMap | undefined {
+  const m = vm.mapArg(r);
+  if (m === undefined) return undefined;
+  if (m instanceof QueueStackMap) return m;
+  vm.setFault('bad-helper-arg', 0, 0, `map "${m.spec.name}" is not a QUEUE or STACK`);
+  return undefined;
+}
+
+/** bpf_map_push_elem(map, value, flags). */
+function mapPushElem(vm: Vm): void {
+  const m = queueArg(vm, 1);
+  if (m === undefined) return;
+  const value = vm.argBytes(2, m.spec.valueSize, false);
+  if (value === undefined) return;
+  const flags = toU64(vm.L[3]!, vm.H[3]!);
+  vm.ret(flags > 0xffffffffn ? -Errno.EINVAL : m.push(value, Number(flags)));
+}
+
+function mapTake(vm: Vm, remove: boolean): void {
+  const m = queueArg(vm, 1);
+  if (m === undefined) return;
+  const out = vm.argBytes(2, m.spec.valueSize, true);
+  if (out === undefined) return;
+  vm.ret(m.take(out, remove));
+}
+
+/** bpf_map_lookup_percpu_elem(map, key, cpu): NULL for a CPU that is not modelled. */
+function mapLookupPercpuElem(vm: Vm): void {
+  const m = vm.mapArg(1);
+  if (m === undefined) return;
+  if (!(m instanceof PercpuArrayMap) && !(m instanceof HashMap && m.percpu)) {
+    vm.setFault('bad-helper-arg', 0, 0, `bpf_map_lookup_percpu_elem on map "${m.spec.name}", which is not per-CPU`);
+    return;
+  }
+  const key = vm.argBytes(2, m.spec.keySize, false);
+  if (key === undefined) return;
+  vm.ret(m.lookupOnCpu(key, vm.L[3]! >>> 0));
+}
+
+function ringbufArg(vm: Vm, r: number): RingbufMap | undefined {
+  const m = vm.mapArg(r);
+  if (m === undefined) return undefined;
+  if (m instanceof RingbufMap) return m;
+  vm.setFault('bad-helper-arg', 0, 0, `map "${m.spec.name}" is not a RINGBUF`);
+  return undefined;
+}
+
+const RB_WAKEUP_FLAGS = 3n;
+
+/** bpf_ringbuf_output(ringbuf, data, size, flags): -EINVAL for unknown flags, -EAGAIN when full. */
+function ringbufOutput(vm: Vm): void {
+  const m = ringbufArg(vm, 1);
+  if (m === undefined) return;
+  const data = vm.argBytes(2, vm.L[3]! >>> 0, false);
+  if (data === undefined) return;
+  if ((toU64(vm.L[4]!, vm.H[4]!) & ~RB_WAKEUP_FLAGS) !== 0n) { vm.ret(-Errno.EINVAL); return; }
+  vm.ret(m.output(data.slice()) ? 0 : -Errno.EAGAIN);
+}
+
+/** bpf_ringbuf_reserve(ringbuf, size, flags): NULL for non-zero flags or no room. */
+function ringbufReserve(vm: Vm): void {
+  const m = ringbufArg(vm, 1);
+  if (m === undefined) return;
+  if (vm.L[3] !== 0 || vm.H[3] !== 0 || vm.H[2] !== 0) { vm.ret(0); return; }
+  vm.ret(m.reserve(vm.L[2]! >>> 0));
+}
+
+function ringbufCommit(vm: Vm, discard: boolean): void {
+  const addr = vm.L[1]! >>> 0;
+  for (const m of vm.maps) {
+    if (m instanceof RingbufMap && vm.H[1] === 0 && m.commit(addr, discard)) { vm.ret(0); return; }
+  }
+  vm.setFault('bad-helper-arg', addr, 0, `r1 is not a reserved ring buffer sample`);
+}
+
+/** bpf_ringbuf_query(ringbuf, flags). */
+function ringbufQuery(vm: Vm): void {
+  const m = ringbufArg(vm, 1);
+  if (m === undefined) return;
+  vm.ret(vm.H[2] !== 0 ? 0 : m.query(vm.L[2]! >>> 0));
+}
+
+const BPF_F_INDEX_MASK = 0xffffffffn;
+const BPF_F_CTXLEN_MASK = 0xfffffn << 32n;
+
+/**
+ * bpf_perf_event_output(ctx, map, flags, data, size) for XDP: flags = index (or
+ * BPF_F_CURRENT_CPU) | ctx_len << 32; the event is `data` followed by the first ctx_len packet
+ * bytes. -EINVAL for other flag bits, -EFAULT for ctx_len beyond the frame, -E2BIG for an
+ * index ≥ max_entries, -ENOENT for a closed slot.
+ */
+function perfEventOutput(vm: Vm): void {
+  const m = vm.mapArg(2);
+  if (m === undefined) return;
+  if (!(m instanceof PerfEventArrayMap)) { vm.setFault('bad-helper-arg', 0, 0, `map "${m.spec.name}" is not a PERF_EVENT_ARRAY`); return; }
+  const data = vm.argBytes(4, vm.L[5]! >>> 0, false);
+  if (data === undefined) return;
+  const flags = toU64(vm.L[3]!, vm.H[3]!);
+  if ((flags & ~(BPF_F_INDEX_MASK | BPF_F_CTXLEN_MASK)) !== 0n) { vm.ret(-Errno.EINVAL); return; }
+  const ctxLen = Number(flags >> 32n);
+  const p = vm.packet;
+  const linear = p.dataEnd - p.data;
+  if (ctxLen > linear + p.frags.length) { vm.ret(-14); return; }
+  let index = Number(flags & BPF_F_INDEX_MASK);
+  if (index === 0xffffffff) index = vm.cpu.cpu;
+  if (index >= m.spec.maxEntries) { vm.ret(-Errno.E2BIG); return; }
+  if (!m.open.has(index)) { vm.ret(-Errno.ENOENT); return; }
+  const event = new Uint8Array(data.length + ctxLen);
+  event.set(data);
+  const fromLinear = Math.min(ctxLen, linear);
+  event.set(vm.mem.u8.subarray(p.data, p.data + fromLinear), data.length);
+  event.set(p.frags.subarray(0, ctxLen - fromLinear), data.length + fromLinear);
+  vm.mapEnv.events.push({ map: m.spec.name, cpu: index, data: event });
+  vm.ret(0);
+}
+
 export const MAP_HELPERS: readonly HelperDef[] = [
   { id: 1, name: 'map_lookup_elem', fn: mapLookupElem },
   { id: 2, name: 'map_update_elem', fn: mapUpdateElem },
   { id: 3, name: 'map_delete_elem', fn: mapDeleteElem },
   { id: 12, name: 'tail_call', fn: tailCall },
+  { id: 25, name: 'perf_event_output', fn: perfEventOutput },
+  { id: 87, name: 'map_push_elem', fn: mapPushElem },
+  { id: 88, name: 'map_pop_elem', fn: (vm) => mapTake(vm, true) },
+  { id: 89, name: 'map_peek_elem', fn: (vm) => mapTake(vm, false) },
+  { id: 130, name: 'ringbuf_output', fn: ringbufOutput },
+  { id: 131, name: 'ringbuf_reserve', fn: ringbufReserve },
+  { id: 132, name: 'ringbuf_submit', fn: (vm) => ringbufCommit(vm, false) },
+  { id: 133, name: 'ringbuf_discard', fn: (vm) => ringbufCommit(vm, true) },
+  { id: 134, name: 'ringbuf_query', fn: ringbufQuery },
+  { id: 195, name: 'map_lookup_percpu_elem', fn: mapLookupPercpuElem },
 ];

@@ -58,7 +58,7 @@ function csumDiff(vm: Vm): void {
 export const MISC_HELPERS: readonly HelperDef[] = [
   { id: 5, name: 'ktime_get_ns', fn: ktimeGetNs },
   { id: 7, name: 'get_prandom_u32', fn: getPrandomU32 },
-  { id: 8, name: 'get_smp_processor_id', fn: zero },
+  { id: 8, name: 'get_smp_processor_id', fn: (vm) => vm.ret(vm.cpu.cpu) },
   { id: 28, name: 'csum_diff', fn: csumDiff },
   { id: 42, name: 'get_numa_node_id', fn: zero },
   { id: 125, name: 'ktime_get_boot_ns', fn: ktimeGetNs },

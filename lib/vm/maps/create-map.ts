@@ -4,28 +4,57 @@ import type { MemoryLayout, VmMemory } from '../memory.ts';
 import { ArrayMap } from './array-map.ts';
 import { DevMap } from './dev-map.ts';
 import { HashMap } from './hash-map.ts';
+import { LpmTrieMap } from './lpm-trie-map.ts';
+import { MapInMap } from './map-in-map.ts';
+import { PercpuArrayMap } from './percpu-array-map.ts';
+import { PerfEventArrayMap } from './perf-event-array-map.ts';
 import { ProgArrayMap } from './prog-array-map.ts';
-import type { VmMap } from './vm-map.ts';
+import { QueueStackMap } from './queue-stack-map.ts';
+import { DevMapHash, TargetArrayMap } from './redirect-maps.ts';
+import { RingbufMap } from './ringbuf-map.ts';
+import { defaultMapEnv, type MapEnv, type VmMap } from './vm-map.ts';
 
-export type BindableMap = VmMap & { bind?(mem: VmMemory): void };
+export type BindableMap = VmMap & { bind?(mem: VmMemory): void; endPacket?(): void };
 
 /** One line per supported map type; adding a type = one file + one line here. */
-export function createMap(spec: MapSpec, index: number, layout: MemoryLayout, programNames: readonly string[]): BindableMap {
+export function createMap(spec: MapSpec, index: number, layout: MemoryLayout, programNames: readonly string[], env: MapEnv = defaultMapEnv(), mapCount = 0): BindableMap {
   if (spec.initialValue !== undefined) return new ArrayMap(spec, index, layout);
   switch (spec.type) {
     case MapType.ARRAY:
-    case MapType.PERCPU_ARRAY:
       return new ArrayMap(spec, index, layout);
+    case MapType.PERCPU_ARRAY:
+      return new PercpuArrayMap(spec, index, layout, env);
     case MapType.HASH:
+      return new HashMap(spec, index, layout, { lru: false, env });
     case MapType.PERCPU_HASH:
-      return new HashMap(spec, index, layout, { lru: false });
+      return new HashMap(spec, index, layout, { lru: false, percpu: true, env });
     case MapType.LRU_HASH:
+      return new HashMap(spec, index, layout, { lru: true, env });
     case MapType.LRU_PERCPU_HASH:
-      return new HashMap(spec, index, layout, { lru: true });
+      return new HashMap(spec, index, layout, { lru: true, percpu: true, env });
+    case MapType.LPM_TRIE:
+      return new LpmTrieMap(spec, index, layout);
+    case MapType.QUEUE:
+      return new QueueStackMap(spec, index, false);
+    case MapType.STACK:
+      return new QueueStackMap(spec, index, true);
+    case MapType.RINGBUF:
+      return new RingbufMap(spec, index, layout, env);
+    case MapType.PERF_EVENT_ARRAY:
+      return new PerfEventArrayMap(spec, index, env);
+    case MapType.ARRAY_OF_MAPS:
+    case MapType.HASH_OF_MAPS:
+      return new MapInMap(spec, index, mapCount, env);
     case MapType.PROG_ARRAY:
       return new ProgArrayMap(spec, index, programNames);
     case MapType.DEVMAP:
       return new DevMap(spec, index, layout);
+    case MapType.DEVMAP_HASH:
+      return new DevMapHash(spec, index, layout);
+    case MapType.CPUMAP:
+      return new TargetArrayMap(spec, index, 'cpumap', env.cpu.cpus);
+    case MapType.XSKMAP:
+      return new TargetArrayMap(spec, index, 'xskmap', env.cpu.cpus);
     default:
       throw new ObjectError('UNSUPPORTED_MAP', `map "${spec.name}": map type ${spec.type} is not supported yet`);
   }

@@ -1,37 +1,66 @@
 import type { MapSpec } from '../../object/types.ts';
 import type { MemoryLayout, Region, VmMemory } from '../memory.ts';
-import { Errno, keyFromString, keyString, roundUp8, UpdateFlag, type VmMap } from './vm-map.ts';
+import { LruList } from './lru-list.ts';
+import { defaultMapEnv, Errno, keyFromString, keyString, roundUp8, UpdateFlag, type CpuModel, type MapEnv, type PercpuAccess, type VmMap } from './vm-map.ts';
+
+export interface HashMapOptions {
+  lru: boolean;
+  percpu?: boolean;
+  env?: MapEnv;
+}
 
 /**
- * HASH, PERCPU_HASH (one CPU) and, with `lru`, LRU_HASH / LRU_PERCPU_HASH.
+ * HASH, PERCPU_HASH and, with `lru`, LRU_HASH / LRU_PERCPU_HASH.
  *
- * Values live in a preallocated slab region (max_entries slots of round_up(value_size, 8));
- * a JS Map from key bytes to slot indexes them. A full map refuses a new key with -E2BIG.
+ * Values live in a preallocated slab region (max_entries slots of round_up(value_size, 8);
+ * per-CPU maps have one slab per modelled CPU, CPU c's value of slot s at
+ * start + (c × max_entries + s) × stride). A JS Map from key bytes to slot indexes them.
+ * A full map refuses a new key with -E2BIG (with or without BPF_F_NO_PREALLOC).
  * Divergence: the kernel's update of an existing key swaps in a fresh element (an old value
  * pointer keeps the old bytes); we update in place.
  *
- * LRU eviction (documented approximation): strict least-recently-used, where "use" is an
- * insert, an update, or a lookup from the program. The kernel's LRU is per-CPU-list based and
- * only approximately LRU (it evicts from the inactive list, rotating referenced nodes); on a
- * single CPU with no lookups between inserts both evict the oldest insert first.
+ * Per-CPU: a program update of a new key sets the running CPU's value and zeroes the others
+ * (the kernel's pcpu_init_value); of an existing key only the running CPU's value. A host
+ * update sets every CPU.
+ *
+ * LRU: eviction as the kernel's common LRU on one running CPU — see lru-list.ts.
  */
-export class HashMap implements VmMap {
+export class HashMap implements VmMap, PercpuAccess {
   readonly spec: MapSpec;
   readonly index: number;
   readonly region: Region;
   readonly stride: number;
   readonly lru: boolean;
+  readonly percpu: boolean;
+  private readonly cpu: CpuModel;
+  private readonly ncpus: number;
   private readonly slots = new Map<string, number>();
   private readonly free: number[] = [];
+  private readonly lruList: LruList | undefined;
+  private readonly slotKey: (string | undefined)[];
   private mem: VmMemory | undefined;
 
-  constructor(spec: MapSpec, index: number, layout: MemoryLayout, options: { lru: boolean }) {
+  constructor(spec: MapSpec, index: number, layout: MemoryLayout, options: HashMapOptions) {
     this.spec = spec;
     this.index = index;
     this.lru = options.lru;
+    this.percpu = options.percpu ?? false;
+    this.cpu = (options.env ?? defaultMapEnv()).cpu;
+    this.ncpus = this.percpu ? this.cpu.cpus : 1;
     this.stride = roundUp8(spec.valueSize);
-    this.region = layout.add(spec.name, 'map', Math.max(1, this.stride * spec.maxEntries), !spec.readOnly, index);
+    this.region = layout.add(spec.name, 'map', Math.max(1, this.stride * spec.maxEntries * this.ncpus), !spec.readOnly, index);
     for (let i = spec.maxEntries - 1; i >= 0; i--) this.free.push(i);
+    this.slotKey = new Array<string | undefined>(spec.maxEntries);
+    if (this.lru) {
+      this.lruList = new LruList(spec.maxEntries, this.cpu.cpus);
+      this.lruList.evict = (node) => {
+        const k = this.slotKey[node];
+        if (k === undefined) return false;
+        this.slots.delete(k);
+        this.slotKey[node] = undefined;
+        return true;
+      };
+    }
   }
 
   bind(mem: VmMemory): void {
@@ -42,32 +71,99 @@ export class HashMap implements VmMap {
     return this.slots.size;
   }
 
-  lookup(key: Uint8Array): number {
-    const k = keyString(key.subarray(0, this.spec.keySize));
-    const slot = this.slots.get(k);
+  private addr(slot: number, cpu: number): number {
+    return this.region.start + ((this.percpu ? cpu : 0) * this.spec.maxEntries + slot) * this.stride;
+  }
+
+  /** Address of a key's value on `cpu` (map_lookup_percpu_elem), 0 when absent or cpu ≥ cpus. */
+  lookupOnCpu(key: Uint8Array, cpu: number): number {
+    if (!this.percpu || cpu >= this.ncpus) return 0;
+    const slot = this.slots.get(keyString(key.subarray(0, this.spec.keySize)));
     if (slot === undefined) return 0;
-    if (this.lru) { this.slots.delete(k); this.slots.set(k, slot); }
-    return this.region.start + slot * this.stride;
+    this.lruList?.touch(slot);
+    return this.addr(slot, cpu);
+  }
+
+  lookup(key: Uint8Array): number {
+    const slot = this.slots.get(keyString(key.subarray(0, this.spec.keySize)));
+    if (slot === undefined) return 0;
+    this.lruList?.touch(slot);
+    return this.addr(slot, this.cpu.cpu);
+  }
+
+  /** Host-side lookup: no LRU reference (the syscall path does not mark the element). */
+  peek(key: Uint8Array): number {
+    const slot = this.slots.get(keyString(key.subarray(0, this.spec.keySize)));
+    return slot === undefined ? 0 : this.addr(slot, this.cpu.cpu);
+  }
+
+  private checkFlags(flags: number): boolean {
+    return this.lru || this.percpu ? flags <= UpdateFlag.EXIST : (flags & ~UpdateFlag.F_LOCK) <= UpdateFlag.EXIST;
+  }
+
+  /**
+   * Slot for key k and whether the key existed, or a negative errno. LRU maps follow
+   * htab_lru_map_update_elem: a node is taken (possibly evicting) before the flags are checked
+   * (LRU_PERCPU: unless BPF_EXIST); a plain LRU map puts the value in the new node, referenced,
+   * and frees the old one.
+   */
+  private claim(k: string, flags: number): [number, boolean] | number {
+    const mode = flags & 3;
+    if (this.lruList !== undefined) {
+      const list = this.lruList;
+      list.cpu = this.cpu.cpu;
+      const fresh = this.percpu && mode === UpdateFlag.EXIST ? -1 : list.pop();
+      if (fresh < 0 && !(this.percpu && mode === UpdateFlag.EXIST)) return -Errno.ENOMEM;
+      const old = this.slots.get(k);
+      const err = old !== undefined && mode === UpdateFlag.NOEXIST ? -Errno.EEXIST : old === undefined && mode === UpdateFlag.EXIST ? -Errno.ENOENT : 0;
+      if (err !== 0 || (this.percpu && old !== undefined)) {
+        if (fresh >= 0) list.pushFree(fresh);
+        if (err !== 0) return err;
+        list.touch(old!);
+        return [old!, true];
+      }
+      this.slots.set(k, fresh);
+      this.slotKey[fresh] = k;
+      if (old !== undefined) {
+        list.touch(fresh);
+        this.slotKey[old] = undefined;
+        list.pushFree(old);
+      }
+      return [fresh, false];
+    }
+    const slot = this.slots.get(k);
+    if (slot !== undefined && mode === UpdateFlag.NOEXIST) return -Errno.EEXIST;
+    if (slot === undefined && mode === UpdateFlag.EXIST) return -Errno.ENOENT;
+    if (slot !== undefined) return [slot, true];
+    const s = this.free.pop();
+    if (s === undefined) return -Errno.E2BIG;
+    this.slots.set(k, s);
+    this.slotKey[s] = k;
+    return [s, false];
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
-    if ((flags & ~UpdateFlag.F_LOCK) > UpdateFlag.EXIST) return -Errno.EINVAL;
-    const k = keyString(key.subarray(0, this.spec.keySize));
-    let slot = this.slots.get(k);
-    const mode = flags & 3;
-    if (slot !== undefined && mode === UpdateFlag.NOEXIST) return -Errno.EEXIST;
-    if (slot === undefined && mode === UpdateFlag.EXIST) return -Errno.ENOENT;
-    if (slot === undefined) {
-      slot = this.free.pop();
-      if (slot === undefined) {
-        if (!this.lru) return -Errno.E2BIG;
-        const oldest = this.slots.keys().next().value as string;
-        slot = this.slots.get(oldest)!;
-        this.slots.delete(oldest);
-      }
-    } else if (this.lru) this.slots.delete(k);
-    this.slots.set(k, slot);
-    this.mem!.u8.set(value.subarray(0, this.spec.valueSize), this.region.start + slot * this.stride);
+    if (!this.checkFlags(flags)) return -Errno.EINVAL;
+    const got = this.claim(keyString(key.subarray(0, this.spec.keySize)), flags);
+    if (typeof got === 'number') return got;
+    const [slot, existed] = got;
+    const u8 = this.mem!.u8;
+    if (this.percpu && !existed) for (let c = 0; c < this.ncpus; c++) u8.fill(0, this.addr(slot, c), this.addr(slot, c) + this.stride);
+    u8.set(value.subarray(0, this.spec.valueSize), this.addr(slot, this.cpu.cpu));
+    return 0;
+  }
+
+  updateAll(key: Uint8Array, values: readonly Uint8Array[], flags: number): number {
+    if (!this.checkFlags(flags)) return -Errno.EINVAL;
+    const got = this.claim(keyString(key.subarray(0, this.spec.keySize)), flags);
+    if (typeof got === 'number') return got;
+    const slot = got[0];
+    const u8 = this.mem!.u8;
+    for (let c = 0; c < this.ncpus; c++) {
+      const v = values[values.length === 1 ? 0 : c] ?? new Uint8Array(0);
+      u8.fill(0, this.addr(slot, c), this.addr(slot, c) + this.stride);
+      u8.set(v.subarray(0, this.spec.valueSize), this.addr(slot, c));
+    }
     return 0;
   }
 
@@ -76,15 +172,32 @@ export class HashMap implements VmMap {
     const slot = this.slots.get(k);
     if (slot === undefined) return -Errno.ENOENT;
     this.slots.delete(k);
-    this.free.push(slot);
+    this.slotKey[slot] = undefined;
+    if (this.lruList !== undefined) { this.lruList.cpu = this.cpu.cpu; this.lruList.pushFree(slot); }
+    else this.free.push(slot);
     return 0;
+  }
+
+  /** Keys in slot order (what bpf_for_each_map_elem and dumps walk). */
+  keys(): Uint8Array[] {
+    return [...this.slots.keys()].map(keyFromString);
   }
 
   entries(): [Uint8Array, Uint8Array][] {
     const out: [Uint8Array, Uint8Array][] = [];
     for (const [k, slot] of this.slots) {
-      const at = this.region.start + slot * this.stride;
+      const at = this.addr(slot, this.cpu.cpu);
       out.push([keyFromString(k), this.mem!.u8.slice(at, at + this.spec.valueSize)]);
+    }
+    return out;
+  }
+
+  entriesAll(): [Uint8Array, Uint8Array[]][] {
+    const out: [Uint8Array, Uint8Array[]][] = [];
+    for (const [k, slot] of this.slots) {
+      const values: Uint8Array[] = [];
+      for (let c = 0; c < this.ncpus; c++) values.push(this.mem!.u8.slice(this.addr(slot, c), this.addr(slot, c) + this.spec.valueSize));
+      out.push([keyFromString(k), values]);
     }
     return out;
   }

@@ -19,7 +19,46 @@ export interface VmMap {
   entries(): [Uint8Array, Uint8Array][];
 }
 
-export const Errno = { ENOENT: 2, E2BIG: 7, EEXIST: 17, EINVAL: 22, ENOSPC: 28, EPERM: 1, EBUSY: 16, EACCES: 13, ENOTSUPP: 524, EOPNOTSUPP: 95 } as const;
+/** CPUs modelled (`cpus`, default 1) and the CPU the program runs on (`cpu`, default 0). Shared by all maps of a load. */
+export interface CpuModel {
+  cpus: number;
+  cpu: number;
+}
+
+/** A record from bpf_ringbuf_output/submit or bpf_perf_event_output, captured per packet. */
+export interface MapEvent {
+  map: string;
+  /** perf_event_output: the perf-event-array index the record went to. */
+  cpu?: number;
+  data: Uint8Array;
+}
+
+/** What a load shares with its maps: the CPU model, the per-packet event sink, the map list. */
+export interface MapEnv {
+  readonly cpu: CpuModel;
+  /** Events of the current packet (the loader empties it before each run). */
+  events: MapEvent[];
+  /** Index of a map in the object by name (map-in-map values), or -1. */
+  mapIndex(name: string): number;
+}
+
+export function defaultMapEnv(): MapEnv {
+  return { cpu: { cpus: 1, cpu: 0 }, events: [], mapIndex: () => -1 };
+}
+
+/** Per-CPU maps: host-side access to every CPU's value (userspace reads/writes all CPUs at once). */
+export interface PercpuAccess {
+  /** Set `values[c]` on CPU c; one value is used for every CPU (as bpftool does). */
+  updateAll(key: Uint8Array, values: readonly Uint8Array[], flags: number): number;
+  /** Entries with one value per modelled CPU. */
+  entriesAll(): [Uint8Array, Uint8Array[]][];
+}
+
+export function hasPercpu(m: VmMap): m is VmMap & PercpuAccess {
+  return typeof (m as Partial<PercpuAccess>).updateAll === 'function';
+}
+
+export const Errno = { ENOENT: 2, E2BIG: 7, EEXIST: 17, EINVAL: 22, ENOSPC: 28, EPERM: 1, EBUSY: 16, EACCES: 13, ENOTSUPP: 524, EOPNOTSUPP: 95, EAGAIN: 11, ENODEV: 19, ENOMEM: 12 } as const;
 
 export const UpdateFlag = { ANY: 0, NOEXIST: 1, EXIST: 2, F_LOCK: 4 } as const;
 
