@@ -165,7 +165,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('json-summary', { type: 'string', requiresArg: true, describe: 'also write the summary as JSON to this file', group: 'Output:' })
       .option('coverage', { type: 'string', requiresArg: true, describe: 'write line/branch coverage of the replay as lcov to FILE (+ per-function summary on stderr)', group: 'Debugging:' })
       .option('coverage-insns', { type: 'string', requiresArg: true, describe: 'write instruction hit counts (and taken/not-taken per conditional jump) as an annotated listing to FILE', group: 'Debugging:' })
-      .option('break', { alias: 'b', type: 'string', array: true, requiresArg: true, describe: "breakpoint 'LOC [if COND] [print ITEM, …] [skip N]' (stops printed on stderr); repeatable", group: 'Debugging:' })
+      .option('break', { alias: 'b', type: 'string', requiresArg: true, describe: "breakpoint 'LOC [if COND] [print ITEM, …] [skip N]' (stops printed on stderr); repeatable", group: 'Debugging:' })
       .option('fail-on-fault', { type: 'boolean', default: false, describe: 'exit 1 when the program faulted on any packet' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary or progress on stderr' })
       .option('log-level', { type: 'string', default: 'info', describe: 'pino log level for stderr' }) as unknown as Argv<ReplayArgs>,

@@ -15,8 +15,9 @@ export interface TraceArgs {
   input: string;
   object: string;
   filter: string[] | undefined;
-  packet: string[] | undefined;
-  break: string[] | undefined;
+  /** Repeatable options are not yargs arrays (an array option would swallow the filter words after it). */
+  packet: string | string[] | undefined;
+  break: string | string[] | undefined;
   json: boolean;
   insns: boolean;
   prog: string | undefined;
@@ -25,6 +26,10 @@ export interface TraceArgs {
   seed: number;
   limitInsns: number;
   maxCaplen: number;
+}
+
+function listOf(v: string | readonly string[] | undefined): string[] {
+  return v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
 }
 
 /** JSON Lines form of an event: bigint-free, `hit` internals dropped. */
@@ -42,8 +47,8 @@ function textLine(e: TraceEvent | BreakRecord): string {
 }
 
 export async function runTrace(args: TraceArgs, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
-  const ranges = args.packet === undefined ? undefined : parsePacketRanges(args.packet);
-  const breaks = (args.break ?? []).map((s) => parseBreakSpec(s));
+  const ranges = args.packet === undefined ? undefined : parsePacketRanges(listOf(args.packet));
+  const breaks = listOf(args.break).map((s) => parseBreakSpec(s));
   const expression = (args.filter ?? []).join(' ').trim();
   if (ranges === undefined && expression === '' && breaks.length === 0) {
     throw new UsageError('trace: select packets with --packet N / --packet N-M or a filter expression, or give --break (tracing every instruction of every packet is rarely what you want)');
@@ -62,6 +67,7 @@ export async function runTrace(args: TraceArgs, out: (text: string) => void = (t
     ...(ranges !== undefined ? { packets: ranges } : {}),
     ...(expression !== '' ? { filter: (linkType: number) => compileFilter(expression, linkType) } : {}),
     instructions: args.insns && (ranges !== undefined || expression !== ''),
+    packetEvents: ranges !== undefined || expression !== '',
     breaks,
     ...(args.ifindex !== undefined ? { ifindex: args.ifindex } : {}),
     ...(args.rxQueue !== undefined ? { rxQueue: args.rxQueue } : {}),
@@ -85,8 +91,8 @@ export const traceCommand: CommandModule<object, TraceArgs> = {
       .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin' })
       .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file (clang -target bpf)' })
       .positional('filter', { type: 'string', array: true, describe: 'tcpdump filter expression selecting packets to trace' })
-      .option('packet', { type: 'string', array: true, requiresArg: true, describe: 'packet id (1-based, like tshark frame.number) or range N-M / N- to trace; repeatable' })
-      .option('break', { alias: 'b', type: 'string', array: true, requiresArg: true, describe: "breakpoint 'LOC [if COND] [print ITEM, …] [skip N]', LOC = func:insn or file.c:line; repeatable" })
+      .option('packet', { type: 'string', requiresArg: true, describe: 'packet id (1-based, like tshark frame.number) or range N-M / N- to trace; repeatable' })
+      .option('break', { alias: 'b', type: 'string', requiresArg: true, describe: "breakpoint 'LOC [if COND] [print ITEM, …] [skip N]', LOC = func:insn or file.c:line; repeatable" })
       .option('insns', { type: 'boolean', default: true, describe: 'print every instruction of selected packets (--no-insns: breakpoints only)' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per event (JSON Lines)' })
       .option('prog', { alias: 'p', type: 'string', requiresArg: true, describe: 'program (function or section name) when the object has several' })
@@ -113,8 +119,8 @@ export interface ReplayDebug {
  * undefined (and installs nothing: the replay pays nothing) when neither option is given.
  * Breakpoint output goes to stderr because stdout may carry pcapng.
  */
-export function replayDebug(program: XdpProgram, options: { coverage: string | undefined; coverageInsns?: string | undefined; breaks: readonly string[] | undefined }): ReplayDebug | undefined {
-  const specs = (options.breaks ?? []).map((s) => parseBreakSpec(s));
+export function replayDebug(program: XdpProgram, options: { coverage: string | undefined; coverageInsns?: string | undefined; breaks: string | readonly string[] | undefined }): ReplayDebug | undefined {
+  const specs = listOf(options.breaks).map((s) => parseBreakSpec(s));
   if (options.coverage === undefined && options.coverageInsns === undefined && specs.length === 0) return undefined;
   const coverage = options.coverage === undefined && options.coverageInsns === undefined ? undefined : new CoverageCollector(program);
   const breaks = specs.length === 0 ? undefined : new Breakpoints(program, specs);

@@ -37,6 +37,8 @@ export interface TraceRunOptions {
   filter?: (linkType: number) => readonly CbpfInsn[];
   /** Emit the per-instruction trace of selected packets (default true). */
   instructions?: boolean;
+  /** Emit `packet` / `exit` events around each selected packet (default: same as `instructions`). */
+  packetEvents?: boolean;
   breaks?: readonly BreakSpec[];
   ifindex?: number;
   rxQueue?: number;
@@ -61,7 +63,8 @@ export interface TraceRunSummary {
  * selection is by id only.
  */
 export async function traceRun(program: XdpProgram, source: AsyncIterable<Uint8Array>, options: TraceRunOptions): Promise<TraceRunSummary> {
-  const tracer = options.instructions === false ? undefined : new Tracer(program, options.onEvent);
+  const instructions = options.instructions !== false;
+  const tracer = instructions || options.packetEvents === true ? new Tracer(program, options.onEvent) : undefined;
   const breaks = options.breaks !== undefined && options.breaks.length > 0 ? new Breakpoints(program, options.breaks) : undefined;
   const emitBreaks = (packetId: number): void => {
     if (breaks === undefined) return;
@@ -69,10 +72,10 @@ export async function traceRun(program: XdpProgram, source: AsyncIterable<Uint8A
   };
   let packetId = 0;
   let hook: TraceHook | undefined;
-  if (tracer !== undefined && breaks !== undefined) {
+  if (instructions && tracer !== undefined && breaks !== undefined) {
     const t = tracer.hook, b = breaks.hook;
     hook = (pc, image, L, H) => { t(pc, image, L, H); b(pc, image, L, H); emitBreaks(packetId); };
-  } else hook = tracer?.hook ?? breaks?.hook;
+  } else hook = instructions ? tracer?.hook : breaks?.hook;
   const ranges = options.packets;
   const last = ranges === undefined || options.filter !== undefined ? Infinity : Math.max(...ranges.map((r) => r.to));
   const filters = new Map<number, readonly CbpfInsn[]>();
@@ -105,8 +108,8 @@ export async function traceRun(program: XdpProgram, source: AsyncIterable<Uint8A
         } finally {
           program.trace = undefined;
         }
-        tracer?.end(result);
         emitBreaks(packetId);
+        tracer?.end(result);
         options.onPacket?.(packetId, result);
       }
       if (packetId >= last) break;

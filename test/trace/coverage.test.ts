@@ -171,3 +171,11 @@ test('the instruction listing shows hit counts per slot and taken / not-taken co
   t.is(Number(m[2]) + Number(m[3]), Number(m[1]));
   t.true(lines.some((l) => /^ +- +\d+: /.test(l)), 'some slots never ran');
 });
+
+test('trace selects by repeated --packet and a filter expression after it, and --no-insns keeps one line per packet end', async (t) => {
+  const r = await xdpreplay(['trace', MIXED_PCAP, samplePath('firewall'), '--packet', '1-40', '--packet', '300', 'ip6', '--no-insns']);
+  t.is(r.status, 0, r.stderr);
+  const ids = r.stdout.split('\n').flatMap((l) => /^#(\d+) → /.exec(l)?.[1] ?? []).map(Number);
+  const want = packets.flatMap((p, i) => (i < 40 || i === 299) && p.data.length >= 14 && p.data[12] === 0x86 && p.data[13] === 0xdd ? [i + 1] : []);
+  t.deepEqual(ids, want);
+});
