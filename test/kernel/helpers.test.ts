@@ -30,8 +30,26 @@ function loopPackets(): DiffPacket[] {
     [1 << 23, 5, 0], [(1 << 23) + 1, 0, 0], [0xffffffff, 0, 0], [7, 7, 0],
   ];
   for (const [nr, stop, flags] of cases) {
-    const b = frame(pick([40, 41, 44, 60, 64]));
+    const b = frame(pick([40, 41, 60, 88, 100]));
     setU32(b, 14, nr); setU32(b, 18, stop); b[22] = flags; b[23] = rand() & 31;
+    out.push({ data: b });
+  }
+  return out;
+}
+
+function packetPackets(): DiffPacket[] {
+  const out: DiffPacket[] = [];
+  const sizes = [34, 60, 100, 1500, 3520, 3521, 3600, 4000, 8000, 9000];
+  for (let i = 0; i < 50; i++) {
+    const size = i < sizes.length ? sizes[i]! : pick(sizes);
+    const b = frame(size);
+    const dv = new DataView(b.buffer);
+    dv.setUint16(14, pick([0, 1, 14, size - 16, size - 15, size - 7, size, 3510, 3515, 3520, 0xffff, rand() % size]) & 0xffff, true);
+    const off2 = pick([0, 3500, 3490, 3519, 3520, size - 40, size - 39, size - 33, 0x10000, rand() % size]);
+    dv.setUint16(16, off2 & 0xffff, true); b[18] = (off2 >>> 16) & 0xff;
+    dv.setInt32(20, pick([0, 1, -1, 100, -100, 65536, 65522, 65523, -2000000000, 2000000000]), true);
+    dv.setUint32(24, pick([0, 0, 1, 1486, 65522, 65536, 65537, 0xffffffff]), true);
+    b[28] = rand() & 0x83;
     out.push({ data: b });
   }
   return out;
@@ -39,6 +57,7 @@ function loopPackets(): DiffPacket[] {
 
 const PROGS: { name: string; program: string; packets: () => DiffPacket[] }[] = [
   { name: 'helpers-loop', program: 'loops', packets: loopPackets },
+  { name: 'helpers-packet', program: 'packet', packets: packetPackets },
 ];
 
 for (const p of PROGS) {

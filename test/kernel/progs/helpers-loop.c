@@ -45,8 +45,19 @@ int loops(struct xdp_md *ctx)
 	put(1, c.sum);
 	put(2, c.calls);
 	__u64 n = 0;
-	put(3, bpf_loop(*(__u8 *)(data + 23), count_cpu, &n, 0));
+	long r3 = bpf_loop(*(__u8 *)(data + 23), count_cpu, &n, 0);
+	put(3, r3);
 	put(4, n);
+	/* per packet: the results into the frame at byte 48 */
+	__u64 res5[5] = { r, c.sum, c.calls, r3, n };
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	for (int i = 0; i < 5; i++) {
+		__u64 *p = data + 48 + 8 * i;
+		if ((void *)(p + 1) > data_end)
+			break;
+		*p = res5[i];
+	}
 	return r < 0 ? XDP_DROP : XDP_PASS;
 }
 
