@@ -42,7 +42,9 @@ export class ArrayMap implements VmMap {
     if ((flags & ~UpdateFlag.F_LOCK) > UpdateFlag.EXIST) return -Errno.EINVAL;
     const i = keyIndex(key);
     if (i >= this.spec.maxEntries) return -Errno.E2BIG;
-    if ((flags & 3) === UpdateFlag.NOEXIST) return -Errno.EEXIST;
+    if ((flags & UpdateFlag.NOEXIST) !== 0) return -Errno.EEXIST;
+    // BPF_F_LOCK needs a bpf_spin_lock in the value; spin locks are not modelled.
+    if ((flags & UpdateFlag.F_LOCK) !== 0) return -Errno.EINVAL;
     this.u8.set(value.subarray(0, this.spec.valueSize), this.region.start + i * this.stride);
     return 0;
   }

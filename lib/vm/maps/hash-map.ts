@@ -98,7 +98,8 @@ export class HashMap implements VmMap, PercpuAccess {
   }
 
   private checkFlags(flags: number): boolean {
-    return this.lru || this.percpu ? flags <= UpdateFlag.EXIST : (flags & ~UpdateFlag.F_LOCK) <= UpdateFlag.EXIST;
+    // BPF_F_LOCK needs a bpf_spin_lock in the value (not modelled): -EINVAL like a value without one.
+    return flags <= UpdateFlag.EXIST;
   }
 
   /**

@@ -12,6 +12,7 @@ export class PercpuArrayMap implements VmMap, PercpuAccess {
   readonly index: number;
   readonly region: Region;
   readonly stride: number;
+  readonly percpu = true;
   private readonly cpu: CpuModel;
   private readonly ncpus: number;
   private mem: VmMemory | undefined;
@@ -45,10 +46,10 @@ export class PercpuArrayMap implements VmMap, PercpuAccess {
   }
 
   private check(key: Uint8Array, flags: number): number {
-    if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;
+    if ((flags & ~UpdateFlag.F_LOCK) > UpdateFlag.EXIST) return -Errno.EINVAL;
     if (keyIndex(key) >= this.spec.maxEntries) return -Errno.E2BIG;
-    if (flags === UpdateFlag.NOEXIST) return -Errno.EEXIST;
-    return 0;
+    if ((flags & UpdateFlag.NOEXIST) !== 0) return -Errno.EEXIST;
+    return (flags & UpdateFlag.F_LOCK) !== 0 ? -Errno.EINVAL : 0;
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {

@@ -55,7 +55,7 @@ export interface PercpuAccess {
 }
 
 export function hasPercpu(m: VmMap): m is VmMap & PercpuAccess {
-  return typeof (m as Partial<PercpuAccess>).updateAll === 'function';
+  return typeof (m as Partial<PercpuAccess>).updateAll === 'function' && (m as { percpu?: boolean }).percpu === true;
 }
 
 export const Errno = { ENOENT: 2, E2BIG: 7, EEXIST: 17, EINVAL: 22, ENOSPC: 28, EPERM: 1, EBUSY: 16, EACCES: 13, ENOTSUPP: 524, EOPNOTSUPP: 95, EAGAIN: 11, ENODEV: 19, ENOMEM: 12 } as const;
