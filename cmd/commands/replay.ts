@@ -39,7 +39,7 @@ export interface ReplayArgs {
   failOnFault: boolean;
   coverage: string | undefined;
   coverageInsns: string | undefined;
-  break: string[] | undefined;
+  break: string | string[] | undefined;
   quiet: boolean;
   logLevel: string;
 }
@@ -74,27 +74,11 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const debug = replayDebug(loaded.program, { coverage: args.coverage, coverageInsns: args.coverageInsns, breaks: args.break });
   if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
   const textMode = args.output === undefined && process.stdout.isTTY === true;
-  const sink: OutputSink | undefined = textMode ? undefined : openOutput(args.output ?? '-');
-  const input = openInput(args.input);
-  let size: number | undefined;
-  try {
-    size = args.input === '-' ? undefined : statSync(args.input).size;
-  } catch {
-    size = undefined;
-  }
-  const progress = args.quiet || textMode ? undefined : Progress.forInput(args.input, size);
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-    input.close();
-  };
-  process.once('SIGINT', onSigint);
   const prog = loaded.program.program;
   log.debug({ object: args.object, program: prog.name, section: prog.section }, 'loaded');
-  let failure: unknown;
-  let summary;
-  try {
-    summary = await replay(loaded.program, input.chunks, sink, {
+  const { result: summary, interrupted, brokenPipe } = await runPipeline(
+    { input: args.input, output: textMode ? undefined : (args.output ?? '-'), progress: !args.quiet && !textMode },
+    ({ chunks, sink, progress, interrupted: stopped }) => replay(loaded.program, chunks, sink, {
       label: prog.name,
       capture: args.capture,
       ...(actions.size > 0 ? { actions } : {}),
@@ -114,24 +98,10 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
         debug?.onPacket(packet.packetId);
       },
       ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
-      stopped: () => interrupted,
-    });
-  } catch (err) {
-    failure = err;
-  } finally {
-    process.off('SIGINT', onSigint);
-    progress?.done();
-    if (sink !== undefined) {
-      try {
-        await sink.end();
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  }
-  if (failure !== undefined) throw failure;
-  if (summary === undefined) return;
-  summary.brokenPipe = sink?.brokenPipe ?? false;
+      stopped,
+    }),
+  );
+  summary.brokenPipe = brokenPipe;
   if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
   debug?.finish(args.quiet);
   if (args.mapsOut !== undefined) writeFileSync(args.mapsOut, `${stringifyMapState(dumpMaps(loaded.program))}\n`);
