@@ -74,11 +74,27 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const debug = replayDebug(loaded.program, { coverage: args.coverage, coverageInsns: args.coverageInsns, breaks: args.break });
   if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
   const textMode = args.output === undefined && process.stdout.isTTY === true;
+  const sink: OutputSink | undefined = textMode ? undefined : openOutput(args.output ?? '-');
+  const input = openInput(args.input);
+  let size: number | undefined;
+  try {
+    size = args.input === '-' ? undefined : statSync(args.input).size;
+  } catch {
+    size = undefined;
+  }
+  const progress = args.quiet || textMode ? undefined : Progress.forInput(args.input, size);
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+    input.close();
+  };
+  process.once('SIGINT', onSigint);
   const prog = loaded.program.program;
   log.debug({ object: args.object, program: prog.name, section: prog.section }, 'loaded');
-  const { result: summary, interrupted, brokenPipe } = await runPipeline(
-    { input: args.input, output: textMode ? undefined : (args.output ?? '-'), progress: !args.quiet && !textMode },
-    ({ chunks, sink, progress, interrupted: stopped }) => replay(loaded.program, chunks, sink, {
+  let failure: unknown;
+  let summary;
+  try {
+    summary = await replay(loaded.program, input.chunks, sink, {
       label: prog.name,
       capture: args.capture,
       ...(actions.size > 0 ? { actions } : {}),
@@ -98,10 +114,24 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
         debug?.onPacket(packet.packetId);
       },
       ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
-      stopped,
-    }),
-  );
-  summary.brokenPipe = brokenPipe;
+      stopped: () => interrupted,
+    });
+  } catch (err) {
+    failure = err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress?.done();
+    if (sink !== undefined) {
+      try {
+        await sink.end();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  }
+  if (failure !== undefined) throw failure;
+  if (summary === undefined) return;
+  summary.brokenPipe = sink?.brokenPipe ?? false;
   if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
   debug?.finish(args.quiet);
   if (args.mapsOut !== undefined) writeFileSync(args.mapsOut, `${stringifyMapState(dumpMaps(loaded.program))}\n`);
