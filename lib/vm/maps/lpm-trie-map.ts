@@ -5,8 +5,8 @@ import { Errno, keyString, roundUp8, UpdateFlag, type VmMap } from './vm-map.ts'
 /**
  * LPM_TRIE: keys are `prefixlen` (u32, host order) followed by data_size = key_size − 4 bytes
  * compared most significant bit first; max_prefixlen = 8 × data_size. A lookup returns the
- * value of the longest stored prefix that matches the key's first `prefixlen` bits (a key
- * prefixlen above max_prefixlen matches like max_prefixlen). Entries are identified by (prefixlen, the prefix's
+ * value of the longest stored prefix that matches the key's first `prefixlen` bits (NULL for
+ * a key prefixlen above max_prefixlen). Entries are identified by (prefixlen, the prefix's
  * bits); the stored key keeps the data bytes of the latest update (as the kernel's node
  * does). Updates: prefixlen > max → -EINVAL, BPF_NOEXIST/EXIST → -EEXIST/-ENOENT, a new
  * entry in a full trie → -ENOSPC. Values live in a slab region like the hash map's.
@@ -56,7 +56,8 @@ export class LpmTrieMap implements VmMap {
   }
 
   lookup(key: Uint8Array): number {
-    const len = Math.min(LpmTrieMap.prefixLen(key), this.maxPrefixLen);
+    const len = LpmTrieMap.prefixLen(key);
+    if (len > this.maxPrefixLen) return 0;
     const data = key.subarray(4, this.spec.keySize);
     for (const l of this.sortedLengths) {
       if (l > len) continue;

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* LPM trie, queue, stack and ring buffer driven by the packet: bytes 14..21 =
+ * op | flags << 8 | prefixlen << 16 | key << 32 (key in network order for the trie),
+ * bytes 22..29 = value. Returns the helper's result or the value read. */
+#include "progs.h"
+
+struct lpm_key {
+	__u32 prefixlen;
+	__u32 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 6);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm_key);
+	__type(value, __u64);
+} lpm SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 4);
+	__type(value, __u64);
+} fifo SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK);
+	__uint(max_entries, 4);
+	__type(value, __u32);
+} lifo SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+} perf SEC(".maps");
+
+SEC("xdp")
+int maps_other(struct xdp_md *ctx)
+{
+	INPUTS(ctx, a, b);
+	__u32 op = a & 0xff, flags = (a >> 8) & 0xff, plen = (a >> 16) & 0xffff, key = a >> 32;
+	struct lpm_key k = { .prefixlen = plen, .addr = key };
+	__u64 v = b, *p;
+	__u32 v32 = b;
+	long r;
+
+	switch (op) {
+	case 0: return (__u32)bpf_map_update_elem(&lpm, &k, &v, flags);
+	case 1:
+		p = bpf_map_lookup_elem(&lpm, &k);
+		return p ? (__u32)*p : 0xffffffff;
+	case 2: return (__u32)bpf_map_delete_elem(&lpm, &k);
+	case 3: return (__u32)bpf_map_push_elem(&fifo, &v, flags);
+	case 4:
+		v = 77;
+		r = bpf_map_pop_elem(&fifo, &v);
+		return r ? (__u32)r ^ ((__u32)v << 24) : (__u32)v;
+	case 5:
+		v = 77;
+		r = bpf_map_peek_elem(&fifo, &v);
+		return r ? (__u32)r ^ ((__u32)v << 24) : (__u32)v;
+	case 6: return (__u32)bpf_map_push_elem(&lifo, &v32, flags);
+	case 7:
+		v32 = 77;
+		r = bpf_map_pop_elem(&lifo, &v32);
+		return r ? (__u32)r ^ (v32 << 24) : v32;
+	case 8:
+		v32 = 77;
+		r = bpf_map_peek_elem(&lifo, &v32);
+		return r ? (__u32)r ^ (v32 << 24) : v32;
+	case 9: { /* reserve a fixed size by flags; submit (key 0) or discard (key 1); return positions */
+		void *s;
+		__u64 before = bpf_ringbuf_query(&rb, BPF_RB_PROD_POS);
+		switch (flags) {
+		case 0: s = bpf_ringbuf_reserve(&rb, 8, 0); break;
+		case 1: s = bpf_ringbuf_reserve(&rb, 100, 0); break;
+		case 2: s = bpf_ringbuf_reserve(&rb, 1000, 0); break;
+		case 3: s = bpf_ringbuf_reserve(&rb, 3000, 0); break;
+		case 4: s = bpf_ringbuf_reserve(&rb, 4088, 0); break;
+		default: s = bpf_ringbuf_reserve(&rb, 8, 1); break;
+		}
+		if (!s)
+			return 0x80000000 | (__u32)bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+		*(__u64 *)s = v;
+		if (key)
+			bpf_ringbuf_discard(s, 0);
+		else
+			bpf_ringbuf_submit(s, 0);
+		return (__u32)(bpf_ringbuf_query(&rb, BPF_RB_PROD_POS) - before) |
+		       ((__u32)bpf_ringbuf_query(&rb, BPF_RB_RING_SIZE) << 16);
+	}
+	case 10: { /* ringbuf_output of 0..16 bytes from the stack with wakeup flags */
+		__u64 buf[2] = { v, v };
+		__u32 n = key & 15;
+		return (__u32)bpf_ringbuf_output(&rb, buf, n, flags);
+	}
+	case 11:
+		return (__u32)bpf_ringbuf_query(&rb, flags);
+	case 12: /* perf_event_output: flags byte = index (255 → current CPU), key = ctx len */
+		return (__u32)bpf_perf_event_output(ctx, &perf,
+			(flags == 255 ? BPF_F_CURRENT_CPU : flags) | ((__u64)key << 32), &v, 8);
+	case 13:
+		return (__u32)bpf_perf_event_output(ctx, &perf, 1ULL << 52, &v, 8);
+	}
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";
