@@ -1,5 +1,7 @@
 import type { HelperDef } from '../vm/helpers/helper-def.ts';
 import { DevMap } from '../vm/maps/dev-map.ts';
+import { DevMapHash, TargetArrayMap } from '../vm/maps/redirect-maps.ts';
+import type { VmMap } from '../vm/maps/vm-map.ts';
 import { CTX_ADDR } from '../vm/memory.ts';
 import type { Vm } from '../vm/vm.ts';
 import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XdpAction } from './constants.ts';
@@ -105,23 +107,29 @@ function redirect(vm: Vm): void {
   vm.ret(XdpAction.REDIRECT);
 }
 
+/** Whether a redirect map has a target under `key` (DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP; other maps: a value). */
+function hasTarget(m: VmMap, key: number): boolean {
+  if (m instanceof DevMapHash || m instanceof TargetArrayMap) return m.has(key);
+  if (key >= m.spec.maxEntries) return false;
+  const k = new Uint8Array(Math.max(4, m.spec.keySize));
+  new DataView(k.buffer).setUint32(0, key, true);
+  return m.lookup(k) !== 0;
+}
+
 /**
- * bpf_redirect_map(map, key, flags): flags outside (action mask 3 | BROADCAST |
- * EXCLUDE_INGRESS) → XDP_ABORTED; BROADCAST → XDP_REDIRECT without a lookup; a missing key →
- * flags & 3 (the fallback action).
+ * bpf_redirect_map(map, key, flags): flags outside the action mask (3) — plus BPF_F_BROADCAST |
+ * BPF_F_EXCLUDE_INGRESS for DEVMAP / DEVMAP_HASH — → XDP_ABORTED; BROADCAST → XDP_REDIRECT
+ * without a lookup; a key without a target → flags & 3 (the fallback action).
  */
 function redirectMap(vm: Vm): void {
   const m = vm.mapArg(1);
   if (m === undefined) return;
   const flags = vm.L[3]! >>> 0;
-  if (vm.H[3] !== 0 || (flags & ~(3 | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS)) !== 0) { vm.ret(XdpAction.ABORTED); return; }
+  const devices = m instanceof DevMap || m instanceof DevMapHash;
+  const allowed = 3 | (devices ? BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS : 0);
+  if (vm.H[3] !== 0 || (flags & ~allowed) !== 0) { vm.ret(XdpAction.ABORTED); return; }
   const key = vm.L[2]! >>> 0;
-  if (!(flags & BPF_F_BROADCAST) || !(m instanceof DevMap)) {
-    const k = new Uint8Array(4);
-    new DataView(k.buffer).setUint32(0, key, true);
-    const found = vm.H[2] === 0 && key < m.spec.maxEntries && m.lookup(k.subarray(0, Math.max(4, m.spec.keySize))) !== 0;
-    if (!found) { vm.ret(flags & 3); return; }
-  }
+  if (!(devices && (flags & BPF_F_BROADCAST)) && !(vm.H[2] === 0 && hasTarget(m, key))) { vm.ret(flags & 3); return; }
   vm.redirect = { map: m.spec.name, key, flags };
   vm.ret(XdpAction.REDIRECT);
 }
