@@ -1,15 +1,15 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError, XdpReplayError } from '../../lib/errors.ts';
-import { diff, type DiffCompare, type DiffReport } from '../../lib/replay/diff.ts';
+import { diff, type DiffCompare } from '../../lib/replay/diff.ts';
 import { diffReportJson, formatDiffReport } from '../../lib/replay/diff-report.ts';
 import { CommandExit } from '../cli-error.ts';
-import { closeInputOnSigint, EXIT_INTERRUPTED, openInput, openOutput, type OutputSink } from '../io.ts';
+import { EXIT_INTERRUPTED } from '../io.ts';
 import { loadProgramFile, seedMapsFromFile, type LoadedProgram } from '../load-program.ts';
 import { createLogger } from '../log.ts';
 import { DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
-import { Progress } from '../progress.ts';
+import { runPipeline } from '../pipeline.ts';
 
 /** The execution engines a side can run on (XdpLoadOptions.engine): auto = wasm when it can compile the program. */
 export const ENGINES = ['auto', 'interp', 'wasm'] as const;
@@ -78,53 +78,31 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   if (oldSeed !== undefined) seedMapsFromFile(oldP.program, oldSeed);
   if (newSeed !== undefined) seedMapsFromFile(newP.program, newSeed);
   const [oldLabel, newLabel] = labels(oldP, newP);
-  const sink: OutputSink | undefined = args.output === undefined ? undefined : openOutput(args.output);
-  const input = openInput(args.input);
-  let size: number | undefined;
-  try {
-    size = args.input === '-' ? undefined : statSync(args.input).size;
-  } catch {
-    size = undefined;
-  }
-  const progress = args.quiet ? undefined : Progress.forInput(args.input, size);
-  const interrupt = closeInputOnSigint(input);
   log.debug({ input: args.input, old: oldP.path, new: newP.path }, 'diff started');
-  let failure: unknown;
-  let report: DiffReport | undefined;
-  try {
-    report = await diff(oldP.program, newP.program, input.chunks, sink, {
-      compare: args.compare,
-      first: args.first,
-      oldLabel,
-      newLabel,
-      ...(args.count !== undefined ? { count: args.count } : {}),
-      maxCaplen: args.maxCaplen,
-      userAppl: `xdpreplay ${version()}`,
-      comments: [
-        `diff old: program ${oldP.path} section ${oldP.program.program.section} function ${oldP.program.program.name} sha256 ${oldP.sha256}`,
-        `diff new: program ${newP.path} section ${newP.program.program.section} function ${newP.program.program.name} sha256 ${newP.sha256}`,
-      ],
-      snaplen: args.maxCaplen,
-      batchBytes: DEFAULTS.writeBatchBytes,
-      ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
-      stopped: () => interrupt.interrupted,
-    });
-    if (progress !== undefined) progress.packets = report.packetsIn;
-  } catch (err) {
-    failure = err;
-  } finally {
-    interrupt.dispose();
-    progress?.done();
-    if (sink !== undefined) {
-      try {
-        await sink.end();
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  }
-  if (failure !== undefined) throw failure;
-  if (report === undefined) return;
+  const { result: report, interrupted } = await runPipeline(
+    { input: args.input, output: args.output, progress: !args.quiet },
+    async ({ chunks, sink, progress, interrupted: stopped }) => {
+      const r = await diff(oldP.program, newP.program, chunks, sink, {
+        compare: args.compare,
+        first: args.first,
+        oldLabel,
+        newLabel,
+        ...(args.count !== undefined ? { count: args.count } : {}),
+        maxCaplen: args.maxCaplen,
+        userAppl: `xdpreplay ${version()}`,
+        comments: [
+          `diff old: program ${oldP.path} section ${oldP.program.program.section} function ${oldP.program.program.name} sha256 ${oldP.sha256}`,
+          `diff new: program ${newP.path} section ${newP.program.program.section} function ${newP.program.program.name} sha256 ${newP.sha256}`,
+        ],
+        snaplen: args.maxCaplen,
+        batchBytes: DEFAULTS.writeBatchBytes,
+        ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
+        stopped,
+      });
+      if (progress !== undefined) progress.packets = r.packetsIn;
+      return r;
+    },
+  );
   const text = `${formatDiffReport(report)}\n`;
   const data = diffReportJson(report);
   data['old'] = { ...report.old, object: oldP.path, sha256: oldP.sha256, engine: oldP.program.engine };
@@ -142,7 +120,7 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   if (args.output === '-' || args.json === '-') {
     if (!args.quiet) process.stderr.write(text);
   } else process.stdout.write(text);
-  if (interrupt.interrupted) process.exitCode = DiffExit.INTERRUPTED;
+  if (interrupted) process.exitCode = DiffExit.INTERRUPTED;
   else process.exitCode = report.packetsDiffering > 0 ? DiffExit.DIFFERENT : DiffExit.SAME;
 }
 

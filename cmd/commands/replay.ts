@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../lib/errors.ts';
 import { decodePacket } from '../../lib/decode/decode-packet.ts';
@@ -9,12 +9,12 @@ import { formatSummary } from '../../lib/replay/summary.ts';
 import { dumpMaps, stringifyMapState } from '../../lib/state/map-state.ts';
 import type { XdpResult } from '../../lib/xdp/xdp-program.ts';
 import { compileFilter } from '../filter.ts';
-import { openInput, openOutput, type OutputSink } from '../io.ts';
+import { EXIT_INTERRUPTED } from '../io.ts';
 import { loadProgramFile, seedMapsFromFile } from '../load-program.ts';
 import { createLogger } from '../log.ts';
 import { DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
-import { Progress } from '../progress.ts';
+import { runPipeline } from '../pipeline.ts';
 import { replayDebug } from './trace.ts';
 
 export interface ReplayArgs {
@@ -44,7 +44,6 @@ export interface ReplayArgs {
   logLevel: string;
 }
 
-const EXIT_INTERRUPTED = 130;
 
 
 function checkCount(name: string, v: number | undefined, min: number): void {
@@ -74,27 +73,11 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const debug = replayDebug(loaded.program, { coverage: args.coverage, coverageInsns: args.coverageInsns, breaks: args.break });
   if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
   const textMode = args.output === undefined && process.stdout.isTTY === true;
-  const sink: OutputSink | undefined = textMode ? undefined : openOutput(args.output ?? '-');
-  const input = openInput(args.input);
-  let size: number | undefined;
-  try {
-    size = args.input === '-' ? undefined : statSync(args.input).size;
-  } catch {
-    size = undefined;
-  }
-  const progress = args.quiet || textMode ? undefined : Progress.forInput(args.input, size);
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-    input.close();
-  };
-  process.once('SIGINT', onSigint);
   const prog = loaded.program.program;
   log.debug({ object: args.object, program: prog.name, section: prog.section }, 'loaded');
-  let failure: unknown;
-  let summary;
-  try {
-    summary = await replay(loaded.program, input.chunks, sink, {
+  const { result: summary, interrupted, brokenPipe } = await runPipeline(
+    { input: args.input, output: textMode ? undefined : (args.output ?? '-'), progress: !args.quiet && !textMode },
+    ({ chunks, sink, progress, interrupted: stopped }) => replay(loaded.program, chunks, sink, {
       label: prog.name,
       capture: args.capture,
       ...(actions.size > 0 ? { actions } : {}),
@@ -114,24 +97,10 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
         debug?.onPacket(packet.packetId);
       },
       ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
-      stopped: () => interrupted,
-    });
-  } catch (err) {
-    failure = err;
-  } finally {
-    process.off('SIGINT', onSigint);
-    progress?.done();
-    if (sink !== undefined) {
-      try {
-        await sink.end();
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  }
-  if (failure !== undefined) throw failure;
-  if (summary === undefined) return;
-  summary.brokenPipe = sink?.brokenPipe ?? false;
+      stopped,
+    }),
+  );
+  summary.brokenPipe = brokenPipe;
   if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
   debug?.finish(args.quiet);
   if (args.mapsOut !== undefined) writeFileSync(args.mapsOut, `${stringifyMapState(dumpMaps(loaded.program))}\n`);
