@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../lib/errors.ts';
 import { decodePacket } from '../../lib/decode/decode-packet.ts';
@@ -32,6 +32,9 @@ export interface ReplayArgs {
   seed: number;
   limitInsns: number;
   engine: 'auto' | 'interp' | 'wasm';
+  cpus: number;
+  cpu: number;
+  events: string | undefined;
   maxCaplen: number;
   jsonSummary: string | undefined;
   mapsIn: string | undefined;
@@ -60,16 +63,25 @@ export function packetLine(packet: InputPacket, r: XdpResult): string {
   return `${time} #${packet.packetId} ${decodePacket(packet.record.data).summary} → ${verdict}${printk}`;
 }
 
+/** `--events` JSON lines: one per ring buffer / perf event record, data in hex. */
+export function eventLines(packetId: number, r: XdpResult): string {
+  return (r.events ?? []).map((e) => `${JSON.stringify({ packet: packetId, map: e.map, ...(e.cpu !== undefined ? { cpu: e.cpu } : {}), size: e.data.length, data: Buffer.from(e.data).toString('hex') })}\n`).join('');
+}
+
 export async function runReplay(args: ReplayArgs): Promise<void> {
   checkCount('count', args.count, 0);
   checkCount('ifindex', args.ifindex, 0);
   checkCount('rx-queue', args.rxQueue, 0);
   checkCount('limit-insns', args.limitInsns, 1);
+  checkCount('cpus', args.cpus, 1);
+  checkCount('cpu', args.cpu, 0);
+  if (args.cpu >= args.cpus) throw new UsageError(`--cpu ${args.cpu} is not one of the ${args.cpus} modelled CPUs (--cpus)`);
   const { actions, unknown } = parseActions(args.actions ?? []);
   if (unknown.length > 0) throw new UsageError(`--actions: unknown action ${unknown.map((u) => `"${u}"`).join(', ')} (use aborted, drop, pass, tx, redirect or a number)`);
   const expression = (args.filter ?? []).join(' ').trim();
   const log = createLogger(args.logLevel);
-  const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns, engine: args.engine });
+  const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns, engine: args.engine, cpus: args.cpus, cpu: args.cpu });
+  const eventsFd = args.events === undefined ? undefined : openSync(args.events, 'w');
   const debug = replayDebug(loaded.program, { coverage: args.coverage, coverageInsns: args.coverageInsns, breaks: args.break });
   if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
   const textMode = args.output === undefined && process.stdout.isTTY === true;
@@ -95,11 +107,13 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
         if (progress !== undefined) progress.packets++;
         if (textMode && selected) process.stdout.write(`${packetLine(packet, result)}\n`);
         debug?.onPacket(packet.packetId);
+        if (eventsFd !== undefined && result.events !== undefined) writeSync(eventsFd, eventLines(packet.packetId, result));
       },
       ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
       stopped,
     }),
   );
+  if (eventsFd !== undefined) closeSync(eventsFd);
   summary.brokenPipe = brokenPipe;
   if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
   debug?.finish(args.quiet);
@@ -128,6 +142,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('seed', { type: 'number', default: 1, describe: 'seed for bpf_get_prandom_u32', group: 'Program:' })
       .option('limit-insns', { type: 'number', default: 1_000_000, describe: 'instruction budget per packet (an endless loop becomes a fault)', group: 'Program:' })
       .option('engine', { choices: ['auto', 'interp', 'wasm'] as const, default: 'auto' as const, describe: 'VM engine: wasm (compiled), interp (reference interpreter), auto = wasm unless --break/--coverage need the interpreter', group: 'Program:' })
+      .option('cpus', { type: 'number', default: 1, describe: 'CPUs modelled for per-CPU maps, LRU lists, perf event arrays and cpumaps', group: 'Program:' })
+      .option('cpu', { type: 'number', default: 0, describe: 'CPU the program runs on (bpf_get_smp_processor_id, per-CPU values), 0 … cpus-1', group: 'Program:' })
+      .option('events', { type: 'string', requiresArg: true, describe: 'write ring buffer and perf event records as JSON lines to FILE', group: 'Output:' })
       .option('max-caplen', { type: 'number', default: DEFAULTS.maxCaplen, describe: 'largest captured packet length accepted', group: 'Input:' })
       .option('maps-in', { type: 'string', requiresArg: true, describe: 'seed maps from this JSON file before the first packet', group: 'Program:' })
       .option('maps-out', { type: 'string', requiresArg: true, describe: 'dump every map as JSON to this file after the last packet', group: 'Output:' })

@@ -15,8 +15,9 @@ import { encodeBtfValue } from './btf-encode.ts';
  * K and V may be: a hex string of exactly the key/value size; a non-negative integer (written
  * little-endian at that size); bpftool's array of "0x.." byte strings; or, where BTF names the
  * type, JSON shaped like bpftool's "formatted" output. A PROG_ARRAY value is a program name.
- * A per-CPU value is an array with one value per CPU; the VM models one CPU, so element 0 is
- * used (a single non-array value is taken for every CPU, as bpftool does on update).
+ * A per-CPU value is an array with one value per modelled CPU (`cpus` load option; a single
+ * value, or a one-element array, is taken for every CPU, as bpftool does on update).
+ * An ARRAY_OF_MAPS / HASH_OF_MAPS value is the inner map's name (or its u32 index in the object).
  * The dump writes `key`/`value` as hex plus `formatted` where BTF exists, so it is valid input.
  */
 
@@ -75,6 +76,19 @@ function progIndex(object: ObjectSpec, v: unknown, where: string): Uint8Array {
   return out;
 }
 
+function innerMapIndex(object: ObjectSpec, v: unknown, where: string): Uint8Array {
+  const names = object.maps.map((m) => m.name);
+  const i = typeof v === 'string' ? names.indexOf(v) : typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < names.length ? v : -1;
+  if (i < 0) throw new UsageError(`${where}: a map-in-map value is the name of a map of the object (one of ${names.join(', ')}); found ${JSON.stringify(v)}`);
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, i, true);
+  return out;
+}
+
+function isMapInMap(spec: MapSpec): boolean {
+  return spec.type === MapType.ARRAY_OF_MAPS || spec.type === MapType.HASH_OF_MAPS;
+}
+
 function handleFor(program: XdpProgram, name: string, where: string): XdpMapHandle {
   const h = program.maps.get(name);
   if (h !== undefined) return h;
@@ -95,15 +109,22 @@ export function seedMaps(program: XdpProgram, json: unknown, where = 'maps'): nu
       if (e === null || typeof e !== 'object' || !('key' in e) || !('value' in e)) throw new UsageError(`${at}: expected {"key": …, "value": …}`);
       const entry = e as MapEntryJson;
       const key = decodeBytes(entry.key, spec.keySize, program.object.btf, spec.btfKeyTypeId, `${at}.key`);
-      let raw = entry.value;
-      if (isPercpu(spec) && Array.isArray(raw) && !(raw.length === spec.valueSize && raw.every((b) => typeof b === 'string' && b.startsWith('0x')))) {
-        if (raw.length === 0) throw new UsageError(`${at}.value: a per-CPU value needs at least one element`);
-        raw = raw[0];
+      const raw = entry.value;
+      let err: number;
+      if (isPercpu(spec) && h.percpu !== undefined) {
+        const perCpu = Array.isArray(raw) && !(raw.length === spec.valueSize && raw.every((b) => typeof b === 'string' && b.startsWith('0x'))) ? raw : [raw];
+        const cpus = program.mapEnv.cpu.cpus;
+        if (perCpu.length !== 1 && perCpu.length !== cpus) throw new UsageError(`${at}.value: a per-CPU value has one element or one per CPU (${cpus} modelled; --cpus sets it), found ${perCpu.length}`);
+        const values = perCpu.map((v, c) => decodeBytes(v, spec.valueSize, program.object.btf, spec.btfValueTypeId, perCpu.length === 1 ? `${at}.value` : `${at}.value[${c}]`));
+        err = h.percpu.update(key, values, 0);
+      } else {
+        const value = spec.type === MapType.PROG_ARRAY
+          ? progIndex(program.object, raw, `${at}.value`)
+          : isMapInMap(spec)
+            ? innerMapIndex(program.object, raw, `${at}.value`)
+            : decodeBytes(raw, spec.valueSize, program.object.btf, spec.btfValueTypeId, `${at}.value`);
+        err = h.update(key, value, 0);
       }
-      const value = spec.type === MapType.PROG_ARRAY
-        ? progIndex(program.object, raw, `${at}.value`)
-        : decodeBytes(raw, spec.valueSize, program.object.btf, spec.btfValueTypeId, `${at}.value`);
-      const err = h.update(key, value, 0);
       if (err < 0) throw new UsageError(`${at}: the map refused the update (errno ${-err}${spec.maxEntries <= i ? `, max_entries ${spec.maxEntries}` : ''})`);
       count++;
     });
@@ -129,20 +150,32 @@ export function dumpMaps(program: XdpProgram): MapStateJson {
     if (name in out) continue;
     const h = program.maps.get(spec.name);
     if (h === undefined) continue;
-    const entries = h.entries().sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
-    out[name] = entries.map(([k, v]) => {
+    const cmp = (a: [Uint8Array, unknown], b: [Uint8Array, unknown]): number => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]));
+    // Queue/stack contents keep their order (oldest first): their keys are all empty.
+    const keep = spec.type === MapType.QUEUE || spec.type === MapType.STACK;
+    const entries: [Uint8Array, Uint8Array[]][] = h.percpu !== undefined
+      ? h.percpu.entries()
+      : h.entries().map(([k, v]) => [k, [v]]);
+    if (!keep) entries.sort(cmp);
+    out[name] = entries.map(([k, vs]) => {
+      const v = vs[0]!;
       const e: MapEntryJson = { key: hex(k), value: hex(v) };
       if (spec.type === MapType.PROG_ARRAY) {
         e.value = object.programs[new DataView(v.buffer, v.byteOffset).getUint32(0, true)]?.name ?? hex(v);
         return e;
       }
-      if (isPercpu(spec)) e.value = [hex(v)];
+      if (isMapInMap(spec)) {
+        e.value = object.maps[new DataView(v.buffer, v.byteOffset).getUint32(0, true)]?.name ?? hex(v);
+        return e;
+      }
+      if (h.percpu !== undefined) e.value = vs.map(hex);
       const fk = formatted(object, spec.btfKeyTypeId, k);
-      const fv = formatted(object, spec.btfValueTypeId, v);
+      const fvs = vs.map((x) => formatted(object, spec.btfValueTypeId, x));
+      const fv = fvs[0];
       if (fk !== undefined || fv !== undefined) {
         e.formatted = {};
         if (fk !== undefined) e.formatted.key = fk;
-        if (fv !== undefined) e.formatted.value = isPercpu(spec) ? [fv] : fv;
+        if (fv !== undefined) e.formatted.value = h.percpu !== undefined ? (fvs as FormattedValue[]) : fv;
       }
       return e;
     });
