@@ -4,62 +4,27 @@
  * deterministic 1,000,000-packet capture, in the same run. Prints wall and CPU time of each, the
  * cost ratio (diff / replay) and each side's peak RSS. Target (issue 7): ratio ≤ ~2, RSS flat.
  *
- *   node --import tsx bench/diff.ts [--count N] [--runs R] [--engine auto|interp|wasm]
+ *   npm run build && node --import tsx bench/diff.ts [--count N] [--runs R] [--engine auto|interp|wasm]
  *
- * Both sides run the CLI from source through tsx (the same startup cost on each side). The
+ * Both sides run the built CLI (dist/; `npm run build` first). The
  * machine is shared, so the ratio is computed on CPU time (user + sys), which load disturbs
  * less than wall time; both are printed. A second pair writes nothing (replay selects no packet,
  * diff has no -o): the cost of running the program(s) alone. Input comes from
  * samples/gen-captures.ts --count N --seed 7, cached in bench/out/ (gitignored; the same file
  * bench/capture.ts uses).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { arg, benchCapture, builtCli, OUT, ROOT, stringArg, timed, type Run } from './lib.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const OUT = join(ROOT, 'bench/out');
 const TARGET_RATIO = 2;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function stringArg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
-
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMb: number;
-}
-
-/** Run the CLI under /usr/bin/time: elapsed, user + sys seconds and peak RSS (KiB). */
-function timed(args: string[], okStatus: readonly number[]): Run {
-  const timeFile = join(OUT, 'diff-time.out');
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, '--import', 'tsx', join(ROOT, 'cmd/xdpreplay.ts'), ...args], {
-    cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  if (!okStatus.includes(r.status ?? -1)) throw new Error(`xdpreplay ${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
-  const last = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-  const [wall, user, sys, kib] = last as [number, number, number, number];
-  return { wall, cpu: user + sys, rssMb: kib / 1024 };
-}
 
 function main(): void {
   const count = arg('--count', 1_000_000);
   const runs = arg('--runs', 1);
   const engine = stringArg('--engine', 'auto');
-  mkdirSync(OUT, { recursive: true });
-  const input = join(OUT, `capture-${count}.pcap`);
-  if (!existsSync(input)) {
-    process.stderr.write(`generating ${count} packets into ${input} …\n`);
-    const g = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'samples/gen-captures.ts'), '--count', String(count), '--seed', '7', '--out', input], { stdio: 'inherit', cwd: ROOT });
-    if (g.status !== 0) throw new Error('samples/gen-captures.ts failed');
-  }
+  const cli = builtCli();
+  const input = benchCapture(count);
   const bytes = statSync(input).size;
   const oldObj = join(ROOT, 'samples/firewall.bpf.o');
   const newObj = join(ROOT, 'samples/variants/firewall_v2.bpf.o');
@@ -72,11 +37,11 @@ function main(): void {
   for (let i = 0; i < runs; i++) {
     rmSync(replayOut, { force: true });
     rmSync(diffOut, { force: true });
-    replays.push(timed(['replay', input, oldObj, '-o', replayOut, '-q', '--engine', engine], [0]));
-    diffs.push(timed(['diff', input, oldObj, newObj, '-o', diffOut, '-q', '--first', '0', '--engine', engine], [0, 1]));
+    replays.push(timed(process.execPath, [cli, 'replay', input, oldObj, '-o', replayOut, '-q', '--engine', engine], [0]));
+    diffs.push(timed(process.execPath, [cli, 'diff', input, oldObj, newObj, '-o', diffOut, '-q', '--first', '0', '--engine', engine], [0, 1]));
     // The same without writing (replay selects no packet, diff has no -o): the cost of running.
-    replaysBare.push(timed(['replay', input, oldObj, '-o', '/dev/null', '-q', '--actions', 'aborted', '--engine', engine], [0]));
-    diffsBare.push(timed(['diff', input, oldObj, newObj, '-q', '--first', '0', '--engine', engine], [0, 1]));
+    replaysBare.push(timed(process.execPath, [cli, 'replay', input, oldObj, '-o', '/dev/null', '-q', '--actions', 'aborted', '--engine', engine], [0]));
+    diffsBare.push(timed(process.execPath, [cli, 'diff', input, oldObj, newObj, '-q', '--first', '0', '--engine', engine], [0, 1]));
   }
   const changedBytes = statSync(diffOut).size;
   const best = (rs: Run[]): Run => rs.reduce((a, b) => (b.cpu < a.cpu ? b : a));

@@ -1,9 +1,9 @@
-import { PcapngWriter, type Sink } from '../capture/pcapng-writer.ts';
+import type { Sink } from '../capture/pcapng-writer.ts';
 import { decodePacket, fieldAt } from '../decode/decode-packet.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { actionName, exitLabel, exitRecord, type RecordContext } from './annotate.ts';
-import { inputPackets, type InputPacket } from './input-packets.ts';
-import { runContext } from './replay.ts';
+import type { InputPacket } from './input-packets.ts';
+import { openWriter, pipelineInput, runContext, type PipelineOptions } from './replay.ts';
 
 /** What is compared: the verdict only, or the verdict and the output bytes (default). */
 export type DiffCompare = 'verdict' | 'bytes';
@@ -112,26 +112,17 @@ export interface DiffReport {
   elapsedMs: number;
 }
 
-export interface DiffOptions {
+export interface DiffOptions extends PipelineOptions {
   compare?: DiffCompare;
   /** How many differing packets to list in the report (default 10). */
   first?: number;
   /** Output interface labels: `<ifname>:<label>@old` / `@new`. Default: the program names. */
   oldLabel?: string;
   newLabel?: string;
-  count?: number;
   ifindex?: number;
   rxQueue?: number;
-  maxCaplen?: number;
-  userAppl?: string;
-  comments?: readonly string[];
-  snaplen?: number;
-  batchBytes?: number;
   /** Called for every differing packet (whether or not it is among the first N listed). */
   onDifference?: (packet: DiffPacket) => void;
-  onBytes?: (bytesIn: number) => void;
-  /** Polled between packets; true ends the diff early with a valid output. */
-  stopped?: () => boolean;
 }
 
 function side(r: XdpResult): DiffSideResult {
@@ -180,20 +171,10 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
     packetsIn: 0, packetsDiffering: 0, matrix: {}, kinds: { 'fault-appeared': 0, 'fault-disappeared': 0, verdict: 0, bytes: 0 },
     packets: [], recordsOut: 0, truncated: 0, interrupted: false, elapsedMs: 0,
   };
-  const writer = sink === undefined ? undefined : new PcapngWriter(sink, {
-    ...(options.userAppl !== undefined ? { userAppl: options.userAppl } : {}),
-    ...(options.comments !== undefined ? { comments: options.comments } : {}),
-    ...(options.snaplen !== undefined ? { snaplen: options.snaplen } : {}),
-    ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
-  });
+  const writer = openWriter(sink, options);
   const oldIds: number[] = [];
   const newIds: number[] = [];
-  const events = inputPackets(source, {
-    ...(options.count !== undefined ? { count: options.count } : {}),
-    ...(options.maxCaplen !== undefined ? { maxCaplen: options.maxCaplen } : {}),
-    ...(options.onBytes !== undefined ? { onBytes: options.onBytes } : {}),
-    stopped: () => options.stopped?.() === true || (sink as { closed?: boolean } | undefined)?.closed === true,
-  });
+  const events = pipelineInput(source, sink, options);
   try {
     for (;;) {
       const ev = await events.next();

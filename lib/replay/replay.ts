@@ -9,7 +9,7 @@ import { countResult, emptySummary, type ReplaySummary } from './summary.ts';
 
 export type CapturePoint = 'entry' | 'exit' | 'both';
 
-export interface ReplayOptions {
+export interface ReplayOptions extends PipelineOptions {
   /** Label for output interface names: `<ifname>:<label>@exit`. Default: the program name. */
   label?: string;
   /** Which records to write (default 'exit', what xdpcap shows). */
@@ -20,23 +20,45 @@ export interface ReplayOptions {
   filter?: (linkType: number) => readonly CbpfInsn[];
   /** Which bytes the filter sees (default 'entry'). */
   filterOn?: 'entry' | 'exit';
-  /** Process only the first N packets. */
-  count?: number;
   /** Override the ingress ifindex (default: stream interface id + 1, so a one-interface capture gets 1 like the kernel's test run). */
   ifindex?: number;
   /** Override the rx queue (default: epb_queue, else 0). */
   rxQueue?: number;
+  /** Called for each packet after it ran (text output, tracing). `selected` says whether it passed selection. */
+  onPacket?: (packet: InputPacket, result: XdpResult, selected: boolean) => void;
+}
+
+/** Settings shared by the pipelines that read a capture and may write one (replay, diff). */
+export interface PipelineOptions {
+  count?: number;
   maxCaplen?: number;
-  /** Writer settings. */
   userAppl?: string;
   comments?: readonly string[];
   snaplen?: number;
   batchBytes?: number;
-  /** Called for each packet after it ran (text output, tracing). `selected` says whether it passed selection. */
-  onPacket?: (packet: InputPacket, result: XdpResult, selected: boolean) => void;
   onBytes?: (bytesIn: number) => void;
-  /** Polled between packets; true ends the replay early with a valid output. */
   stopped?: () => boolean;
+}
+
+/** The pcapng writer of a pipeline, or undefined when it writes nothing. */
+export function openWriter(sink: Sink | undefined, o: PipelineOptions): PcapngWriter | undefined {
+  if (sink === undefined) return undefined;
+  return new PcapngWriter(sink, {
+    ...(o.userAppl !== undefined ? { userAppl: o.userAppl } : {}),
+    ...(o.comments !== undefined ? { comments: o.comments } : {}),
+    ...(o.snaplen !== undefined ? { snaplen: o.snaplen } : {}),
+    ...(o.batchBytes !== undefined ? { batchBytes: o.batchBytes } : {}),
+  });
+}
+
+/** Numbered input packets of a pipeline; ends early when asked to stop or when the sink closed (EPIPE). */
+export function pipelineInput(source: AsyncIterable<Uint8Array>, sink: Sink | undefined, o: PipelineOptions): ReturnType<typeof inputPackets> {
+  return inputPackets(source, {
+    ...(o.count !== undefined ? { count: o.count } : {}),
+    ...(o.maxCaplen !== undefined ? { maxCaplen: o.maxCaplen } : {}),
+    ...(o.onBytes !== undefined ? { onBytes: o.onBytes } : {}),
+    stopped: () => o.stopped?.() === true || (sink as { closed?: boolean } | undefined)?.closed === true,
+  });
 }
 
 /** The context values a packet runs with. */
@@ -55,21 +77,11 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
   const summary = emptySummary();
   const capture = options.capture ?? 'exit';
   const label = options.label ?? program.program.name;
-  const writer = sink === undefined ? undefined : new PcapngWriter(sink, {
-    ...(options.userAppl !== undefined ? { userAppl: options.userAppl } : {}),
-    ...(options.comments !== undefined ? { comments: options.comments } : {}),
-    ...(options.snaplen !== undefined ? { snaplen: options.snaplen } : {}),
-    ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
-  });
+  const writer = openWriter(sink, options);
   const entryIds: number[] = [];
   const exitIds: number[] = [];
   const filters = new Map<number, readonly CbpfInsn[]>();
-  const events = inputPackets(source, {
-    ...(options.count !== undefined ? { count: options.count } : {}),
-    ...(options.maxCaplen !== undefined ? { maxCaplen: options.maxCaplen } : {}),
-    ...(options.onBytes !== undefined ? { onBytes: options.onBytes } : {}),
-    stopped: () => options.stopped?.() === true || (sink as { closed?: boolean } | undefined)?.closed === true,
-  });
+  const events = pipelineInput(source, sink, options);
   try {
     for (;;) {
       const ev = await events.next();

@@ -1,0 +1,44 @@
+/**
+ * Replay benchmark (issue 6): `xdpreplay in.pcap samples/firewall.bpf.o -o out.pcapng` against
+ * `tcpdump -r in.pcap -w out.pcap` on the same deterministic capture, in the same run, for each
+ * engine. Prints packets/s, the ratio to tcpdump (target ≥ 0.5) and peak RSS (target flat,
+ * < 200 MB).
+ *
+ *   npm run build && node --import tsx bench/replay.ts [--count N] [--runs R]
+ */
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { arg, benchCapture, best, builtCli, OUT, ROOT, timed, type Run } from './lib.ts';
+
+function main(): void {
+  const count = arg('--count', 1_000_000);
+  const runs = arg('--runs', 2);
+  const input = benchCapture(count);
+  const cli = builtCli();
+  const fw = join(ROOT, 'samples/firewall.bpf.o');
+  const mb = statSync(input).size / 1e6;
+  const sides: [string, () => Run][] = [
+    ['tcpdump -r -w', () => timed('tcpdump', ['-r', input, '-w', join(OUT, 'tcpdump-out.pcap')])],
+    ['xdpreplay (wasm)', () => timed(process.execPath, [cli, input, fw, '-o', join(OUT, 'replay-out.pcapng'), '-q', '--engine', 'wasm'])],
+    ['xdpreplay (interp)', () => timed(process.execPath, [cli, input, fw, '-o', join(OUT, 'replay-out.pcapng'), '-q', '--engine', 'interp'])],
+  ];
+  const results = new Map<string, Run>();
+  for (const [name, run] of sides) {
+    const all: Run[] = [];
+    for (let i = 0; i < runs; i++) {
+      rmSync(join(OUT, 'tcpdump-out.pcap'), { force: true });
+      rmSync(join(OUT, 'replay-out.pcapng'), { force: true });
+      all.push(run());
+    }
+    results.set(name, best(all));
+  }
+  const base = results.get('tcpdump -r -w')!;
+  process.stdout.write(`replay benchmark: ${count} packets, ${mb.toFixed(0)} MB, firewall sample, best of ${runs}\n`);
+  for (const [name, r] of results) {
+    process.stdout.write(`  ${name.padEnd(20)} ${(count / r.wall / 1e3).toFixed(0).padStart(7)} kpkt/s  wall ${r.wall.toFixed(2)} s  cpu ${r.cpu.toFixed(2)} s  ` +
+      `ratio ${(base.wall / r.wall).toFixed(2)} (cpu ${(base.cpu / r.cpu).toFixed(2)})  peak RSS ${r.rssMb.toFixed(0)} MB\n`);
+  }
+  process.stdout.write('  target: xdpreplay ≥ 0.5× tcpdump throughput, RSS < 200 MB\n');
+}
+
+main();
