@@ -77,3 +77,26 @@ for (const engine of ['interp', 'wasm'] as const) {
     });
   }
 }
+
+for (const engine of ['interp', 'wasm'] as const) {
+  test(`[${engine}] for_each_map_elem over hash, array, per-CPU and LRU maps: visits, early stop, value writes and flags match the kernel`, (t) => {
+    if (!requireKernel(t)) return;
+    const obj = compileProg('maps-hash', 'v3');
+    const walk = (sel: number, stop: number, flags = 0): Uint8Array => op(0n, BigInt(sel), stop, 0n, flags);
+    const packets = [
+      walk(12, 99), walk(13, 99), walk(14, 99), walk(15, 99), walk(16, 99), walk(12, 0, 1),
+      ...[1, 2, 3].map((k) => op(OP.update, SEL.hash4, k, BigInt(k * 10))),
+      ...[0, 2, 3].map((k) => op(OP.update, SEL.arr4, k, BigInt(k * 7 + 1))),
+      ...[1, 3].map((k) => op(OP.update, SEL.pcarr, k, BigInt(k + 5))),
+      ...[5, 6, 7].map((k) => op(OP.update, SEL.lru8, k, BigInt(k))),
+      op(OP.update, SEL.pchash, 4, 44n),
+      walk(13, 99), walk(13, 2), walk(13, 0), walk(14, 99), walk(14, 1), walk(16, 99), walk(13, 99, 2),
+      // Hash iteration order is the kernel's bucket order: stop only on a key it must reach last or on the only key.
+      walk(12, 99), walk(15, 99), op(OP.lookup, SEL.hash4, 2), op(OP.lookup, SEL.lru8, 6),
+    ];
+    const report = diffMaps(obj, 'maps_hash', packets, { engine });
+    t.log(`kernel: ${report.kernel.map((r) => (r >>> 0).toString(16)).join(' ')}`);
+    if (report.differences.length > 0) t.log(report.differences.slice(0, 12).join('\n'));
+    t.deepEqual(report.differences, []);
+  });
+}

@@ -5,7 +5,9 @@ import { PerfEventArrayMap } from '../maps/perf-event-array-map.ts';
 import { ProgArrayMap } from '../maps/prog-array-map.ts';
 import { QueueStackMap } from '../maps/queue-stack-map.ts';
 import { RingbufMap } from '../maps/ringbuf-map.ts';
-import { Errno } from '../maps/vm-map.ts';
+import { ArrayMap } from '../maps/array-map.ts';
+import { Errno, keyIndex } from '../maps/vm-map.ts';
+import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, stackFrameAddr } from '../memory.ts';
 import type { Vm } from '../vm.ts';
 import type { HelperDef } from './helper-def.ts';
 
@@ -178,6 +180,49 @@ function perfEventOutput(vm: Vm): void {
   vm.ret(0);
 }
 
+/**
+ * bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags) over (per-CPU) arrays and hash
+ * maps: callback_fn(map, key, value, ctx) per element — arrays in index order, hash maps in
+ * insertion order (the kernel's bucket order depends on a random seed) — until it returns
+ * non-zero. Returns the number of elements visited, the stopping one included; flags ≠ 0 →
+ * -EINVAL. Per-CPU maps give the running CPU's value; LRU references are not set. Elements
+ * deleted by the callback before their turn are skipped. The key is copied to the lowest bytes
+ * of the callback's stack frame (the verifier's 512-byte combined stack limit keeps programs
+ * it accepts from reaching them unless the caller uses no stack at all).
+ */
+function forEachMapElem(vm: Vm): void {
+  const L = vm.L, H = vm.H;
+  const m = vm.mapArg(1);
+  if (m === undefined) return;
+  const fn = L[2]!, ctxLo = L[3]!, ctxHi = H[3]!;
+  if (L[4] !== 0 || H[4] !== 0) { vm.ret(-Errno.EINVAL); return; }
+  let keys: Uint8Array[];
+  let valueAt: (key: Uint8Array) => number;
+  if (m instanceof HashMap) {
+    keys = m.keys();
+    valueAt = (k) => m.peek(k);
+  } else if (m instanceof ArrayMap || m instanceof PercpuArrayMap) {
+    keys = Array.from({ length: m.spec.maxEntries }, (_, i) => Uint8Array.of(i & 0xff, (i >>> 8) & 0xff, (i >>> 16) & 0xff, i >>> 24));
+    valueAt = (k) => (keyIndex(k) < m.spec.maxEntries ? m.lookup(k) : 0);
+  } else {
+    vm.setFault('bad-helper-arg', 0, 0, `bpf_for_each_map_elem on map "${m.spec.name}" (type ${m.spec.type}), which the kernel does not iterate`);
+    return;
+  }
+  const handle = MAP_HANDLE_BASE + m.index * MAP_HANDLE_STRIDE;
+  const keyAddr = stackFrameAddr(Math.min(vm.depth + 1, MAX_CALL_FRAMES - 1));
+  let n = 0;
+  for (const key of keys) {
+    const value = valueAt(key);
+    if (value === 0) continue;
+    vm.mem.u8.set(key, keyAddr);
+    L[1] = handle; H[1] = 0; L[2] = keyAddr; H[2] = 0; L[3] = value; H[3] = 0; L[4] = ctxLo; H[4] = ctxHi; L[5] = 0; H[5] = 0;
+    n++;
+    if (!vm.callback(fn)) return;
+    if (L[0] !== 0 || H[0] !== 0) break;
+  }
+  vm.ret(n);
+}
+
 export const MAP_HELPERS: readonly HelperDef[] = [
   { id: 1, name: 'map_lookup_elem', fn: mapLookupElem },
   { id: 2, name: 'map_update_elem', fn: mapUpdateElem },
@@ -192,5 +237,6 @@ export const MAP_HELPERS: readonly HelperDef[] = [
   { id: 132, name: 'ringbuf_submit', fn: (vm) => ringbufCommit(vm, false) },
   { id: 133, name: 'ringbuf_discard', fn: (vm) => ringbufCommit(vm, true) },
   { id: 134, name: 'ringbuf_query', fn: ringbufQuery },
+  { id: 164, name: 'for_each_map_elem', fn: forEachMapElem },
   { id: 195, name: 'map_lookup_percpu_elem', fn: mapLookupPercpuElem },
 ];

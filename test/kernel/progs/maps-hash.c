@@ -62,6 +62,28 @@ static __always_inline __u64 op_on32(void *map, __u32 op, __u32 flags, __u32 key
 	return 0xfffffffe;
 }
 
+struct walk {
+	__u64 sum;
+	__u32 stop;
+	__u32 seen;
+};
+
+static long walk_one(void *map, __u32 *key, __u64 *value, struct walk *w)
+{
+	w->sum += *value * (*key + 1);
+	w->seen++;
+	*value += 1;
+	return *key == w->stop ? 1 : 0;
+}
+
+static __always_inline __u64 walk(void *map, __u32 stop, __u32 flags)
+{
+	struct walk w = { .stop = stop };
+	long n = bpf_for_each_map_elem(map, walk_one, &w, flags);
+
+	return ((__u32)n & 0xff) | ((w.seen & 0xff) << 8) | ((__u32)w.sum << 16);
+}
+
 SEC("xdp")
 int maps_hash(struct xdp_md *ctx)
 {
@@ -86,6 +108,11 @@ int maps_hash(struct xdp_md *ctx)
 	}
 	case 11:
 		return bpf_get_smp_processor_id();
+	case 12: return walk(&hash4, key, flags);
+	case 13: return walk(&arr4, key, flags);
+	case 14: return walk(&pcarr, key, flags);
+	case 15: return walk(&lru8, key, flags);
+	case 16: return walk(&pchash, key, flags);
 	}
 	return XDP_PASS;
 }
