@@ -9,14 +9,14 @@ import { runOracle, type OracleSeed } from '../helpers/oracle.ts';
  * pinned to CPU 0) and through the VM modelling as many CPUs as the kernel has possible CPUs
  * (so per-CPU values and LRU list sizes line up), comparing every return value and the final
  * contents of every map the kernel can dump — all CPUs of per-CPU maps. Maps whose kernel dump
- * says nothing comparable (queue/stack/ringbuf/perf/xsk/cpumap, map-in-map values = kernel map
+ * says nothing comparable (queue/stack/bloom/ringbuf/perf/xsk/cpumap, map-in-map values = kernel map
  * ids) are skipped.
  */
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 const NOT_COMPARABLE: ReadonlySet<number> = new Set([MapType.QUEUE, MapType.STACK, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY,
-  MapType.XSKMAP, MapType.CPUMAP, MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS, MapType.PROG_ARRAY]);
+  MapType.XSKMAP, MapType.CPUMAP, MapType.BLOOM_FILTER, MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS, MapType.PROG_ARRAY]);
 
 /** Possible CPUs of this machine (/sys/devices/system/cpu/possible, e.g. "0-1"). */
 export function possibleCpus(): number {

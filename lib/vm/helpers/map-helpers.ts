@@ -6,6 +6,7 @@ import { ProgArrayMap } from '../maps/prog-array-map.ts';
 import { QueueStackMap } from '../maps/queue-stack-map.ts';
 import { RingbufMap } from '../maps/ringbuf-map.ts';
 import { ArrayMap } from '../maps/array-map.ts';
+import { BloomFilterMap } from '../maps/bloom-filter-map.ts';
 import { Errno, keyIndex } from '../maps/vm-map.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, stackFrameAddr } from '../memory.ts';
 import type { Vm } from '../vm.ts';
@@ -64,11 +65,11 @@ function tailCall(vm: Vm): void {
   vm.tailTarget = image;
 }
 
-function queueArg(vm: Vm, r: number): QueueStackMap | undefined {
+function queueArg(vm: Vm, r: number): QueueStackMap | BloomFilterMap | undefined {
   const m = vm.mapArg(r);
   if (m === undefined) return undefined;
-  if (m instanceof QueueStackMap) return m;
-  vm.setFault('bad-helper-arg', 0, 0, `map "${m.spec.name}" is not a QUEUE or STACK`);
+  if (m instanceof QueueStackMap || m instanceof BloomFilterMap) return m;
+  vm.setFault('bad-helper-arg', 0, 0, `map "${m.spec.name}" is not a QUEUE, STACK or BLOOM_FILTER`);
   return undefined;
 }
 
@@ -85,6 +86,12 @@ function mapPushElem(vm: Vm): void {
 function mapTake(vm: Vm, remove: boolean): void {
   const m = queueArg(vm, 1);
   if (m === undefined) return;
+  if (m instanceof BloomFilterMap) {
+    if (remove) { vm.ret(-Errno.EOPNOTSUPP); return; }
+    const value = vm.argBytes(2, m.spec.valueSize, false);
+    if (value !== undefined) vm.ret(m.has(value));
+    return;
+  }
   const out = vm.argBytes(2, m.spec.valueSize, true);
   if (out === undefined) return;
   vm.ret(m.take(out, remove));

@@ -3,7 +3,7 @@ import type { MemoryLayout, Region, VmMemory } from '../memory.ts';
 import { Errno, keyIndex, roundUp8, UpdateFlag, type VmMap } from './vm-map.ts';
 
 /**
- * ARRAY, PERCPU_ARRAY (one CPU modelled: the running CPU's slot is the only slot) and global
+ * ARRAY and global
  * data (`.data`, `.bss`, `.rodata*`: one entry holding the section bytes). Values live in one
  * region of max_entries × round_up(value_size, 8) bytes (global data: exactly value_size),
  * preallocated and zeroed as in the kernel. Keys are u32 indices.

@@ -2,6 +2,7 @@ import { ObjectError } from '../../errors.ts';
 import { MapType, type MapSpec } from '../../object/types.ts';
 import type { MemoryLayout, VmMemory } from '../memory.ts';
 import { ArrayMap } from './array-map.ts';
+import { BloomFilterMap } from './bloom-filter-map.ts';
 import { DevMap } from './dev-map.ts';
 import { HashMap } from './hash-map.ts';
 import { LpmTrieMap } from './lpm-trie-map.ts';
@@ -38,6 +39,8 @@ export function createMap(spec: MapSpec, index: number, layout: MemoryLayout, pr
       return new QueueStackMap(spec, index, false);
     case MapType.STACK:
       return new QueueStackMap(spec, index, true);
+    case MapType.BLOOM_FILTER:
+      return new BloomFilterMap(spec, index);
     case MapType.RINGBUF:
       return new RingbufMap(spec, index, layout, env);
     case MapType.PERF_EVENT_ARRAY:

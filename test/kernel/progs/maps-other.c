@@ -41,6 +41,12 @@ struct {
 	__type(value, __u32);
 } perf SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_BLOOM_FILTER);
+	__uint(max_entries, 64);
+	__type(value, __u32);
+} bloom SEC(".maps");
+
 SEC("xdp")
 int maps_other(struct xdp_md *ctx)
 {
@@ -108,6 +114,8 @@ int maps_other(struct xdp_md *ctx)
 			(flags == 255 ? BPF_F_CURRENT_CPU : flags) | ((__u64)key << 32), &v, 8);
 	case 13:
 		return (__u32)bpf_perf_event_output(ctx, &perf, 1ULL << 52, &v, 8);
+	case 14: return (__u32)bpf_map_push_elem(&bloom, &v32, flags);
+	case 15: return (__u32)bpf_map_peek_elem(&bloom, &v32);
 	}
 	return XDP_PASS;
 }
