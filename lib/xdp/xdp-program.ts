@@ -5,10 +5,15 @@ import { loadObject, selectProgram } from '../object/load-object.ts';
 import type { MapSpec, ObjectSpec, ProgramSpec, SourceLine } from '../object/types.ts';
 import type { VmFault } from '../vm/fault.ts';
 import { buildHelperTable, type HelperDef } from '../vm/helpers/helper-def.ts';
+import { DYNPTR_HELPERS } from '../vm/helpers/dynptr-helpers.ts';
 import { LOOP_HELPERS } from '../vm/helpers/loop-helpers.ts';
 import { MAP_HELPERS } from '../vm/helpers/map-helpers.ts';
 import { MISC_HELPERS } from '../vm/helpers/misc-helpers.ts';
 import { PRINTK_HELPERS } from '../vm/helpers/printk-helpers.ts';
+import { SOCKET_HELPERS } from '../vm/helpers/socket-helpers.ts';
+import { STRING_HELPERS } from '../vm/helpers/string-helpers.ts';
+import { SYNC_HELPERS } from '../vm/helpers/sync-helpers.ts';
+import { TASK_HELPERS } from '../vm/helpers/task-helpers.ts';
 import { execute } from '../vm/interpreter.ts';
 import { ArrayMap } from '../vm/maps/array-map.ts';
 import { createMap, type BindableMap } from '../vm/maps/create-map.ts';
@@ -22,6 +27,7 @@ import { newFixedMemory } from '../vm/wasm/wasm-api.ts';
 import { Vm, type RedirectTarget, type TraceHook } from '../vm/vm.ts';
 import { ETH_HLEN, MAX_LINEAR, XdpAction } from './constants.ts';
 import { setupFrame } from './xdp-buffer.ts';
+import { FIB_HELPERS } from './fib-lookup.ts';
 import { XDP_HELPERS } from './xdp-helpers.ts';
 
 /**
@@ -36,7 +42,7 @@ import { XDP_HELPERS } from './xdp-helpers.ts';
  * `data_out` is `meta` followed by `packet`.
  */
 
-export const ALL_HELPERS: readonly (readonly HelperDef[])[] = [MAP_HELPERS, MISC_HELPERS, PRINTK_HELPERS, XDP_HELPERS, LOOP_HELPERS];
+export const ALL_HELPERS: readonly (readonly HelperDef[])[] = [MAP_HELPERS, MISC_HELPERS, PRINTK_HELPERS, XDP_HELPERS, LOOP_HELPERS, TASK_HELPERS, SOCKET_HELPERS, STRING_HELPERS, SYNC_HELPERS, DYNPTR_HELPERS, FIB_HELPERS];
 
 export interface XdpLoadOptions {
   /** Function or section name; default: the only XDP program. */

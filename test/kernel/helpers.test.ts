@@ -55,9 +55,31 @@ function packetPackets(): DiffPacket[] {
   return out;
 }
 
+const enc = new TextEncoder();
+
+function miscPackets(): DiffPacket[] {
+  const strs = ['123', '  -42xyz', '0x1fz', '0777', '-0', '18446744073709551615', '18446744073709551616', '9223372036854775808', '-9223372036854775808', 'hello', 'hell', 'abc', '', ' ', '-', '0x', 'ff', '\t+5'];
+  const out: DiffPacket[] = [];
+  for (let i = 0; i < 60; i++) {
+    const b = frame(pick([64, 100, 300]));
+    b.fill(0, 14, 38);
+    const text = i < strs.length ? strs[i]! : pick(strs);
+    b.set(enc.encode(text).subarray(0, 24), 14);
+    b[38] = pick([0, 0, 8, 10, 16, 2, 0x20]);
+    b[39] = pick([0, 1, 3, 15, text.length - 1, text.length]);
+    b[40] = pick([0, 3, 4, 5, 15]);
+    b[48] = pick([0, 4, 24, 25, 28, 29, 32, 33, 40]);
+    b[49] = rand() & 7; b[50] = pick([0, 1, 1, 200]); b[51] = pick([0, 1, 4, 0x40]);
+    b[52] = rand() & 3;
+    out.push({ data: b });
+  }
+  return out;
+}
+
 const PROGS: { name: string; program: string; packets: () => DiffPacket[] }[] = [
   { name: 'helpers-loop', program: 'loops', packets: loopPackets },
   { name: 'helpers-packet', program: 'packet', packets: packetPackets },
+  { name: 'helpers-misc', program: 'misc', packets: miscPackets },
 ];
 
 for (const p of PROGS) {

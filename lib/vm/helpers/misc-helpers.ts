@@ -7,6 +7,27 @@ function ktimeGetNs(vm: Vm): void {
   vm.retBig(vm.tsNs);
 }
 
+/** The kernel's tick rate on the measured machine (CONFIG_HZ=250): one jiffy = 4 ms. */
+export const HZ = 250;
+const NS_PER_JIFFY = 1_000_000_000n / BigInt(HZ);
+/** TAI − UTC since 2017 (packet timestamps are UTC). */
+const TAI_OFFSET_NS = 37_000_000_000n;
+
+/** bpf_ktime_get_coarse_ns: the last tick's time (packet time rounded down to a jiffy). */
+function ktimeGetCoarseNs(vm: Vm): void {
+  vm.retBig(vm.tsNs - (vm.tsNs % NS_PER_JIFFY));
+}
+
+/** bpf_ktime_get_tai_ns: packet time + 37 s. */
+function ktimeGetTaiNs(vm: Vm): void {
+  vm.retBig(vm.tsNs + TAI_OFFSET_NS);
+}
+
+/** bpf_jiffies64: packet time in jiffies (HZ = 250), counted from the epoch. */
+function jiffies64(vm: Vm): void {
+  vm.retBig(vm.tsNs / NS_PER_JIFFY);
+}
+
 function getPrandomU32(vm: Vm): void {
   vm.ret(vm.nextRandom());
 }
@@ -62,5 +83,7 @@ export const MISC_HELPERS: readonly HelperDef[] = [
   { id: 28, name: 'csum_diff', fn: csumDiff },
   { id: 42, name: 'get_numa_node_id', fn: zero },
   { id: 125, name: 'ktime_get_boot_ns', fn: ktimeGetNs },
-  { id: 160, name: 'ktime_get_coarse_ns', fn: ktimeGetNs },
+  { id: 118, name: 'jiffies64', fn: jiffies64 },
+  { id: 160, name: 'ktime_get_coarse_ns', fn: ktimeGetCoarseNs },
+  { id: 208, name: 'ktime_get_tai_ns', fn: ktimeGetTaiNs },
 ];

@@ -14,7 +14,7 @@ import type { HelperDef } from './helper-def.ts';
 
 const MAX_STR = 64;
 
-function readCString(vm: Vm, addr: number, max: number): string | undefined {
+export function readCString(vm: Vm, addr: number, max: number): string | undefined {
   let s = '';
   for (let i = 0; i < max; i++) {
     if (vm.mem.translate(addr + i, 1, false, true) !== 0) return i === 0 ? undefined : s;
