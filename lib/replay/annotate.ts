@@ -24,9 +24,17 @@ export function parseActions(list: readonly string[]): { actions: Set<number>; u
   return { actions, unknown };
 }
 
-/** `firewall.c:42` (the path as BTF stores it, without a leading `./`). */
+const labels = new WeakMap<SourceLine, string>();
+
+/** `firewall.c:42` (the path as BTF stores it, without a leading `./`); cached per line object, the per-packet path. */
 export function lineLabel(line: SourceLine | undefined): string | undefined {
-  return line === undefined ? undefined : `${line.file.replace(/^\.\//, '')}:${line.line}`;
+  if (line === undefined) return undefined;
+  let label = labels.get(line);
+  if (label === undefined) {
+    label = `${line.file.replace(/^\.\//, '')}:${line.line}`;
+    labels.set(line, label);
+  }
+  return label;
 }
 
 /** Where a run ended: source line when known, else `prog+insn`. */

@@ -2,8 +2,8 @@ import type { Sink } from '../capture/pcapng-writer.ts';
 import { decodePacket, fieldAt } from '../decode/decode-packet.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { actionName, exitLabel, exitRecord, type RecordContext } from './annotate.ts';
-import type { InputPacket } from './input-packets.ts';
-import { openWriter, pipelineInput, runContext, type PipelineOptions } from './replay.ts';
+import { forEachInput, type InputPacket } from './input-packets.ts';
+import { openWriter, pipelineInputOptions, runContext, type PipelineOptions } from './replay.ts';
 
 /** What is compared: the verdict only, or the verdict and the output bytes (default). */
 export type DiffCompare = 'verdict' | 'bytes';
@@ -174,24 +174,18 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
   const writer = openWriter(sink, options);
   const oldIds: number[] = [];
   const newIds: number[] = [];
-  const events = pipelineInput(source, sink, options);
   try {
-    for (;;) {
-      const ev = await events.next();
-      if (ev.done === true) {
-        if (ev.value.truncated !== undefined) report.truncated = 1;
-        break;
-      }
-      if (ev.value.type === 'interface') {
-        const iface = ev.value.iface;
+    const end = await forEachInput(source, pipelineInputOptions(sink, options), (ev) => {
+      if (ev.type === 'interface') {
+        const iface = ev.iface;
         if (writer !== undefined) {
           const name = iface.name ?? `if${iface.interfaceId}`;
           oldIds[iface.interfaceId] = writer.addInterface({ linkType: iface.linkType, name: `${name}:${oldLabel}@old` });
           newIds[iface.interfaceId] = writer.addInterface({ linkType: iface.linkType, name: `${name}:${newLabel}@new` });
         }
-        continue;
+        return undefined;
       }
-      const packet = ev.value.packet;
+      const packet = ev.packet;
       const { iface, record } = packet;
       const ctx = runContext(iface, record, options);
       const runOptions = { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs };
@@ -202,7 +196,7 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
       const col = verdictLabel(newR);
       row[col] = (row[col] ?? 0) + 1;
       const d = compareResults(oldR, newR, compare);
-      if (d === undefined) continue;
+      if (d === undefined) return undefined;
       report.packetsDiffering++;
       report.kinds[d.kind]++;
       if (report.packets.length < first || options.onDifference !== undefined) {
@@ -210,15 +204,15 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
         if (report.packets.length < first) report.packets.push(listed);
         options.onDifference?.(listed);
       }
-      if (writer === undefined) continue;
+      if (writer === undefined) return undefined;
       const rc: RecordContext = { interfaceId: oldIds[iface.interfaceId]!, tsNs: record.tsNs, packetId: packet.packetId, queue: ctx.rxQueue };
       const w1 = writer.writePacket(exitRecord(oldR, record.data, record.origLen, rc));
-      if (w1 !== undefined) await w1;
       rc.interfaceId = newIds[iface.interfaceId]!;
       const w2 = writer.writePacket(exitRecord(newR, record.data, record.origLen, rc));
-      if (w2 !== undefined) await w2;
       report.recordsOut += 2;
-    }
+      return w2 ?? w1;
+    });
+    if (end.truncated !== undefined) report.truncated = 1;
   } finally {
     report.interrupted = options.stopped?.() === true;
     report.elapsedMs = performance.now() - started;

@@ -15,15 +15,6 @@ export interface InputPacket {
 
 export type InputEvent = { type: 'interface'; iface: InterfaceRecord } | { type: 'packet'; packet: InputPacket };
 
-export interface InputPacketsOptions extends CaptureReaderOptions {
-  /** Stop after this many packets. */
-  count?: number;
-  /** Called after each chunk is consumed (progress bars). */
-  onBytes?: (bytesIn: number) => void;
-  /** Checked between chunks and packets; when it returns true the input ends early. */
-  stopped?: () => boolean;
-}
-
 export interface InputEnd {
   /** A final record cut short at the end of the input (reported, not thrown). */
   truncated: FormatError | undefined;
@@ -31,34 +22,82 @@ export interface InputEnd {
 }
 
 /**
- * Capture chunks → interfaces and numbered Ethernet packets, for the replay and diff
- * pipelines. Non-Ethernet interfaces are refused (an XDP program only ever sees Ethernet
- * frames). Packet data is borrowed from the reader: consume it before asking for the next event.
+ * Capture bytes → interfaces and numbered Ethernet packets (sans I/O: `append(chunk)`, then
+ * `next()` until undefined). Non-Ethernet interfaces are refused: an XDP program only ever sees
+ * Ethernet frames. Packet data is borrowed from the reader: valid until the next `append()`.
  */
-export async function* inputPackets(source: AsyncIterable<Uint8Array>, options: InputPacketsOptions = {}): AsyncGenerator<InputEvent, InputEnd> {
-  const reader = new CaptureReader({ ...options, data: 'borrow' });
-  const interfaces: InterfaceRecord[] = [];
-  const limit = options.count ?? Infinity;
-  let packets = 0;
-  if (limit <= 0) return { truncated: undefined, packets };
-  for await (const chunk of source) {
-    reader.append(chunk);
-    for (let r = reader.next(); r !== undefined; r = reader.next()) {
+export class InputPacketReader {
+  private readonly reader: CaptureReader;
+  private readonly interfaces: InterfaceRecord[] = [];
+  packets = 0;
+
+  constructor(options: CaptureReaderOptions = {}) {
+    this.reader = new CaptureReader({ ...options, data: 'borrow' });
+  }
+
+  get bytesIn(): number {
+    return this.reader.bytesIn;
+  }
+
+  append(chunk: Uint8Array): void {
+    this.reader.append(chunk);
+  }
+
+  next(): InputEvent | undefined {
+    for (let r = this.reader.next(); r !== undefined; r = this.reader.next()) {
       if (r.type === 'interface') {
         if (r.linkType !== LINKTYPE_ETHERNET) {
           throw new UsageError(`input interface ${r.interfaceId}${r.name ? ` (${r.name})` : ''} has link type ${r.linkType}; XDP programs see Ethernet frames only (link type 1)`);
         }
-        interfaces[r.interfaceId] = r;
-        yield { type: 'interface', iface: r };
-      } else if (r.type === 'packet') {
-        const iface = interfaces[r.interfaceId];
+        this.interfaces[r.interfaceId] = r;
+        return { type: 'interface', iface: r };
+      }
+      if (r.type === 'packet') {
+        const iface = this.interfaces[r.interfaceId];
         if (iface === undefined) throw new FormatError('pcapng', 'NO_INTERFACE', r.byteOffset, `packet refers to interface ${r.interfaceId}, which was not described`);
-        yield { type: 'packet', packet: { packetId: ++packets, iface, record: r } };
-        if (packets >= limit || options.stopped?.()) return { truncated: undefined, packets };
+        return { type: 'packet', packet: { packetId: ++this.packets, iface, record: r } };
       }
     }
-    options.onBytes?.(reader.bytesIn);
-    if (options.stopped?.()) return { truncated: undefined, packets };
+    return undefined;
   }
-  return { truncated: reader.finish(), packets };
+
+  /** At end of input: a truncated final record, if any. */
+  finish(): InputEnd {
+    return { truncated: this.reader.finish(), packets: this.packets };
+  }
+}
+
+export interface ForEachInputOptions extends CaptureReaderOptions {
+  /** Stop after this many packets. */
+  count?: number;
+  /** Called after each chunk is consumed (progress bars). */
+  onBytes?: (bytesIn: number) => void;
+  /** Checked after every packet; true ends the input early. */
+  stopped?: () => boolean;
+}
+
+/**
+ * Drive `onEvent` over every interface and packet of a capture. The loop is synchronous within
+ * a chunk; it awaits only what `onEvent` returns (a sink's backpressure), so a packet costs no
+ * promise unless the output asks to wait. Returns how the input ended.
+ */
+export async function forEachInput(
+  source: AsyncIterable<Uint8Array>,
+  options: ForEachInputOptions,
+  onEvent: (ev: InputEvent) => void | Promise<void>,
+): Promise<InputEnd> {
+  const input = new InputPacketReader(options);
+  const limit = options.count ?? Infinity;
+  if (limit <= 0) return { truncated: undefined, packets: 0 };
+  for await (const chunk of source) {
+    input.append(chunk);
+    for (let ev = input.next(); ev !== undefined; ev = input.next()) {
+      const wait = onEvent(ev);
+      if (wait !== undefined) await wait;
+      if (ev.type === 'packet' && (input.packets >= limit || options.stopped?.() === true)) return { truncated: undefined, packets: input.packets };
+    }
+    options.onBytes?.(input.bytesIn);
+    if (options.stopped?.() === true) return { truncated: undefined, packets: input.packets };
+  }
+  return input.finish();
 }

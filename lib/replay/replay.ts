@@ -4,7 +4,7 @@ import type { CbpfInsn } from '../filter/cbpf.ts';
 import { runCbpf } from '../filter/cbpf.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { entryRecord, exitRecord, type RecordContext } from './annotate.ts';
-import { inputPackets, type InputPacket } from './input-packets.ts';
+import { forEachInput, type ForEachInputOptions, type InputPacket } from './input-packets.ts';
 import { countResult, emptySummary, type ReplaySummary } from './summary.ts';
 
 export type CapturePoint = 'entry' | 'exit' | 'both';
@@ -51,14 +51,14 @@ export function openWriter(sink: Sink | undefined, o: PipelineOptions): PcapngWr
   });
 }
 
-/** Numbered input packets of a pipeline; ends early when asked to stop or when the sink closed (EPIPE). */
-export function pipelineInput(source: AsyncIterable<Uint8Array>, sink: Sink | undefined, o: PipelineOptions): ReturnType<typeof inputPackets> {
-  return inputPackets(source, {
+/** Input options of a pipeline: ends early when asked to stop or when the sink closed (EPIPE). */
+export function pipelineInputOptions(sink: Sink | undefined, o: PipelineOptions): ForEachInputOptions {
+  return {
     ...(o.count !== undefined ? { count: o.count } : {}),
     ...(o.maxCaplen !== undefined ? { maxCaplen: o.maxCaplen } : {}),
     ...(o.onBytes !== undefined ? { onBytes: o.onBytes } : {}),
     stopped: () => o.stopped?.() === true || (sink as { closed?: boolean } | undefined)?.closed === true,
-  });
+  };
 }
 
 /** The context values a packet runs with. */
@@ -81,25 +81,19 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
   const entryIds: number[] = [];
   const exitIds: number[] = [];
   const filters = new Map<number, readonly CbpfInsn[]>();
-  const events = pipelineInput(source, sink, options);
   try {
-    for (;;) {
-      const ev = await events.next();
-      if (ev.done === true) {
-        if (ev.value.truncated !== undefined) summary.truncated = 1;
-        break;
-      }
-      if (ev.value.type === 'interface') {
-        const iface = ev.value.iface;
+    const end = await forEachInput(source, pipelineInputOptions(sink, options), (ev) => {
+      if (ev.type === 'interface') {
+        const iface = ev.iface;
         const name = iface.name ?? `if${iface.interfaceId}`;
         if (options.filter !== undefined && !filters.has(iface.linkType)) filters.set(iface.linkType, options.filter(iface.linkType));
         if (writer !== undefined) {
           if (capture !== 'exit') entryIds[iface.interfaceId] = writer.addInterface({ linkType: iface.linkType, name: `${name}:${label}@entry` });
           if (capture !== 'entry') exitIds[iface.interfaceId] = writer.addInterface({ linkType: iface.linkType, name: `${name}:${label}@exit` });
         }
-        continue;
+        return undefined;
       }
-      const packet = ev.value.packet;
+      const packet = ev.packet;
       const { iface, record } = packet;
       const input = record.data;
       const ctx = runContext(iface, record, options);
@@ -109,23 +103,24 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
       const selected = (options.actions === undefined || (result.notRun === undefined && options.actions.has(result.action))) &&
         (filter === undefined || runCbpf(filter, options.filterOn === 'exit' && result.notRun === undefined ? result.packet : input, record.origLen) !== 0);
       options.onPacket?.(packet, result, selected);
-      if (!selected) continue;
+      if (!selected) return undefined;
       summary.packetsSelected++;
-      if (writer === undefined) continue;
+      if (writer === undefined) return undefined;
       const rc: RecordContext = { interfaceId: 0, tsNs: record.tsNs, packetId: packet.packetId, queue: ctx.rxQueue };
+      let wait: Promise<void> | undefined;
       if (capture !== 'exit') {
         rc.interfaceId = entryIds[iface.interfaceId]!;
-        const wait = writer.writePacket(entryRecord(input, record.origLen, rc));
+        wait = writer.writePacket(entryRecord(input, record.origLen, rc)) ?? wait;
         summary.recordsOut++;
-        if (wait !== undefined) await wait;
       }
       if (capture !== 'entry') {
         rc.interfaceId = exitIds[iface.interfaceId]!;
-        const wait = writer.writePacket(exitRecord(result, input, record.origLen, rc));
+        wait = writer.writePacket(exitRecord(result, input, record.origLen, rc)) ?? wait;
         summary.recordsOut++;
-        if (wait !== undefined) await wait;
       }
-    }
+      return wait;
+    });
+    if (end.truncated !== undefined) summary.truncated = 1;
   } finally {
     summary.interrupted = options.stopped?.() === true;
     summary.elapsedMs = performance.now() - started;

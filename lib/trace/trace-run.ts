@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.ts';
 import { runCbpf, type CbpfInsn } from '../filter/cbpf.ts';
-import { inputPackets } from '../replay/input-packets.ts';
+import { forEachInput } from '../replay/input-packets.ts';
 import { runContext } from '../replay/replay.ts';
 import type { TraceHook } from '../vm/vm.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
@@ -80,42 +80,34 @@ export async function traceRun(program: XdpProgram, source: AsyncIterable<Uint8A
   const last = ranges === undefined || options.filter !== undefined ? Infinity : Math.max(...ranges.map((r) => r.to));
   const filters = new Map<number, readonly CbpfInsn[]>();
   const summary: TraceRunSummary = { packets: 0, selected: 0 };
-  const events = inputPackets(source, options.maxCaplen !== undefined ? { maxCaplen: options.maxCaplen } : {});
-  try {
-    for (;;) {
-      const ev = await events.next();
-      if (ev.done === true) break;
-      if (ev.value.type === 'interface') {
-        const lt = ev.value.iface.linkType;
-        if (options.filter !== undefined && !filters.has(lt)) filters.set(lt, options.filter(lt));
-        continue;
-      }
-      const { iface, record } = ev.value.packet;
-      packetId = ev.value.packet.packetId;
-      summary.packets++;
-      const filter = filters.get(iface.linkType);
-      const selected = (ranges === undefined || inRanges(ranges, packetId)) && (filter === undefined || runCbpf(filter, record.data, record.origLen) !== 0);
-      const ctx = runContext(iface, record, options);
-      if (!selected) {
-        program.run(record.data, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs });
-      } else {
-        summary.selected++;
-        tracer?.begin(packetId, record.data.length);
-        program.trace = hook;
-        let result: XdpResult;
-        try {
-          result = program.run(record.data, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs });
-        } finally {
-          program.trace = undefined;
-        }
-        emitBreaks(packetId);
-        tracer?.end(result);
-        options.onPacket?.(packetId, result);
-      }
-      if (packetId >= last) break;
+  await forEachInput(source, { ...(options.maxCaplen !== undefined ? { maxCaplen: options.maxCaplen } : {}), stopped: () => packetId >= last }, (ev) => {
+    if (ev.type === 'interface') {
+      const lt = ev.iface.linkType;
+      if (options.filter !== undefined && !filters.has(lt)) filters.set(lt, options.filter(lt));
+      return;
     }
-  } finally {
-    await events.return({ truncated: undefined, packets: summary.packets });
-  }
+    const { iface, record } = ev.packet;
+    packetId = ev.packet.packetId;
+    summary.packets++;
+    const filter = filters.get(iface.linkType);
+    const selected = (ranges === undefined || inRanges(ranges, packetId)) && (filter === undefined || runCbpf(filter, record.data, record.origLen) !== 0);
+    const ctx = runContext(iface, record, options);
+    if (!selected) {
+      program.run(record.data, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs });
+      return;
+    }
+    summary.selected++;
+    tracer?.begin(packetId, record.data.length);
+    program.trace = hook;
+    let result: XdpResult;
+    try {
+      result = program.run(record.data, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs });
+    } finally {
+      program.trace = undefined;
+    }
+    emitBreaks(packetId);
+    tracer?.end(result);
+    options.onPacket?.(packetId, result);
+  });
   return summary;
 }
