@@ -7,7 +7,7 @@ import { QueueStackMap } from '../maps/queue-stack-map.ts';
 import { RingbufMap } from '../maps/ringbuf-map.ts';
 import { ArrayMap } from '../maps/array-map.ts';
 import { BloomFilterMap } from '../maps/bloom-filter-map.ts';
-import { Errno, keyIndex } from '../maps/vm-map.ts';
+import { Errno, keyIndex, type VmMap } from '../maps/vm-map.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, stackFrameAddr } from '../memory.ts';
 import type { Vm } from '../vm.ts';
 import type { HelperDef } from './helper-def.ts';
@@ -15,9 +15,23 @@ import type { HelperDef } from './helper-def.ts';
 /** Most tail calls one invocation may make (MAX_TAIL_CALL_CNT). */
 export const MAX_TAIL_CALLS = 33;
 
+const BPF_F_RDONLY_PROG = 0x80;
+const BPF_F_WRONLY_PROG = 0x100;
+
+/**
+ * BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG: the kernel's verifier refuses programs that write /
+ * read such a map through helpers; the VM has no verifier for this, so the call faults.
+ */
+function accessAllowed(vm: Vm, m: VmMap, write: boolean): boolean {
+  const flag = write ? BPF_F_RDONLY_PROG : BPF_F_WRONLY_PROG;
+  if ((m.spec.flags & flag) === 0) return true;
+  vm.setFault('bad-helper-arg', 0, 0, `map "${m.spec.name}" is ${write ? 'read' : 'write'}-only to programs (BPF_F_${write ? 'RDONLY' : 'WRONLY'}_PROG): the kernel refuses this program at load`);
+  return false;
+}
+
 function mapLookupElem(vm: Vm): void {
   const m = vm.mapArg(1);
-  if (m === undefined) return;
+  if (m === undefined || !accessAllowed(vm, m, false)) return;
   const key = vm.argBytes(2, m.spec.keySize, false);
   if (key === undefined) return;
   vm.ret(m.lookup(key));
@@ -25,7 +39,7 @@ function mapLookupElem(vm: Vm): void {
 
 function mapUpdateElem(vm: Vm): void {
   const m = vm.mapArg(1);
-  if (m === undefined) return;
+  if (m === undefined || !accessAllowed(vm, m, true)) return;
   const key = vm.argBytes(2, m.spec.keySize, false);
   if (key === undefined) return;
   const value = vm.argBytes(3, m.spec.valueSize, false);
@@ -36,7 +50,7 @@ function mapUpdateElem(vm: Vm): void {
 
 function mapDeleteElem(vm: Vm): void {
   const m = vm.mapArg(1);
-  if (m === undefined) return;
+  if (m === undefined || !accessAllowed(vm, m, true)) return;
   const key = vm.argBytes(2, m.spec.keySize, false);
   if (key === undefined) return;
   vm.ret(m.delete(key));
@@ -76,7 +90,7 @@ function queueArg(vm: Vm, r: number): QueueStackMap | BloomFilterMap | undefined
 /** bpf_map_push_elem(map, value, flags). */
 function mapPushElem(vm: Vm): void {
   const m = queueArg(vm, 1);
-  if (m === undefined) return;
+  if (m === undefined || !accessAllowed(vm, m, true)) return;
   const value = vm.argBytes(2, m.spec.valueSize, false);
   if (value === undefined) return;
   const flags = toU64(vm.L[3]!, vm.H[3]!);
@@ -85,7 +99,7 @@ function mapPushElem(vm: Vm): void {
 
 function mapTake(vm: Vm, remove: boolean): void {
   const m = queueArg(vm, 1);
-  if (m === undefined) return;
+  if (m === undefined || !accessAllowed(vm, m, remove)) return;
   if (m instanceof BloomFilterMap) {
     if (remove) { vm.ret(-Errno.EOPNOTSUPP); return; }
     const value = vm.argBytes(2, m.spec.valueSize, false);
