@@ -5,14 +5,19 @@ import type { HelperDef } from './helper-def.ts';
 
 /**
  * bpf_trace_printk(fmt, fmt_size, a1, a2, a3) and bpf_trace_vprintk(fmt, fmt_size, data,
- * data_len), formatted by the kernel's rules (bpf_bprintf_prepare): printable ASCII only,
- * at most 3 (trace_printk) / 12 (vprintk) arguments, flags `0+- ` and a width, then one of
- * d i u x X (with l / ll), c, s, p (px, pK, pI4, pi4, pI6, pi6). Anything else → -EINVAL, no
- * line. The line is recorded without its trailing newline; r0 = formatted length.
- * Divergence: the kernel prints `%p` hashed; we print the VM address in hex.
+ * data_len), formatted by the kernel's rules (kernel/bpf/helpers.c bpf_bprintf_prepare, then
+ * vsnprintf): printable ASCII and white space only; as many conversions as arguments (3 for
+ * trace_printk, data_len / 8 for vprintk and snprintf); flags `0+- ` and a width, no precision;
+ * d i u x X with l / ll, c, s (must not be followed by a letter or digit), p (alone, px, pK,
+ * ps, pS, pB, pks, pus, pI4, pi4, pI6, pi6). Anything else → -EINVAL and no line. An unreadable
+ * %s prints as the empty string, an unreadable %pI4/%pI6 address as zeros (like the kernel).
+ * The line is recorded without its trailing newline; r0 = formatted length.
+ * Divergences: the kernel prints `%p`/`%px`/`%pK` hashed or as kernel addresses and
+ * `%ps`/`%pS`/`%pB` as symbol names; we print the VM address in hex for all of them.
  */
 
-const MAX_STR = 64;
+/** Longest %s the kernel copies (its per-call buffer is 512 bytes). */
+const MAX_STR = 511;
 
 export function readCString(vm: Vm, addr: number, max: number): string | undefined {
   let s = '';
@@ -23,6 +28,11 @@ export function readCString(vm: Vm, addr: number, max: number): string | undefin
     s += String.fromCharCode(c);
   }
   return s;
+}
+
+/** A %s / bare %p must be followed by the end, white space or punctuation. */
+function endsConversion(ch: string | undefined): boolean {
+  return ch === undefined || !/[A-Za-z0-9]/.test(ch);
 }
 
 function pad(body: string, width: number, flags: string, numeric: boolean): string {
@@ -53,31 +63,38 @@ export function formatPrintk(vm: Vm, fmt: string, args: readonly bigint[], maxAr
     const arg = args[argi++] ?? 0n;
     const c = fmt[i];
     if (c === 'p') {
-      const ext = fmt.slice(i + 1, i + 3);
-      if (ext === 'I4' || ext === 'i4') {
-        const b = vm.mem.translate(Number(arg & 0xffffffffn), 4, false, true) === 0 ? vm.mem.u8.subarray(Number(arg), Number(arg) + 4) : undefined;
-        if (b === undefined) return undefined;
-        out += pad(ext === 'I4' ? [...b].join('.') : [...b].map((x) => String(x).padStart(3, '0')).join('.'), width, flags, false);
+      const n1 = fmt[i + 1] ?? '', n2 = fmt[i + 2] ?? '';
+      if ((n1 === 'k' || n1 === 'u') && n2 === 's') {
         i += 2;
-      } else if (ext === 'I6' || ext === 'i6') {
-        const a = Number(arg & 0xffffffffn);
-        if (vm.mem.translate(a, 16, false, true) !== 0) return undefined;
-        const b = vm.mem.u8.subarray(a, a + 16);
-        const groups: string[] = [];
-        for (let g = 0; g < 8; g++) groups.push(((b[2 * g]! << 8) | b[2 * g + 1]!).toString(16).padStart(ext === 'I6' ? 4 : 4, '0'));
-        out += pad(ext === 'I6' ? groups.join(':') : groups.join(''), width, flags, false);
-        i += 2;
-      } else {
-        const n = fmt[i + 1];
-        if (n === 'x' || n === 'K') i++;
-        else if (n !== undefined && /[A-Za-z0-9]/.test(n)) return undefined;
-        out += pad(`0x${BigInt.asUintN(64, arg).toString(16)}`, width, flags, false);
+        if (!endsConversion(fmt[i + 1])) return undefined;
+        out += pad(n1 === 'k' ? readCString(vm, Number(arg & 0xffffffffn), MAX_STR) ?? '' : '', width, flags, false);
+        continue;
       }
+      if (n1 === 'I' || n1 === 'i') {
+        if (n2 !== '4' && n2 !== '6') return undefined;
+        const size = n2 === '4' ? 4 : 16;
+        const a = Number(arg & 0xffffffffn);
+        const b = arg <= 0xffffffffn && vm.mem.translate(a, size, false, true) === 0 ? vm.mem.u8.slice(a, a + size) : new Uint8Array(size);
+        let text: string;
+        if (size === 4) text = n1 === 'I' ? [...b].join('.') : [...b].map((x) => String(x).padStart(3, '0')).join('.');
+        else {
+          const groups: string[] = [];
+          for (let g = 0; g < 8; g++) groups.push(((b[2 * g]! << 8) | b[2 * g + 1]!).toString(16).padStart(4, '0'));
+          text = n1 === 'I' ? groups.join(':') : groups.join('');
+        }
+        out += pad(text, width, flags, false);
+        i += 2;
+        continue;
+      }
+      if ('xKsSB'.includes(n1) && n1 !== '') i++;
+      else if (!endsConversion(n1 === '' ? undefined : n1)) return undefined;
+      out += pad(`0x${BigInt.asUintN(64, arg).toString(16)}`, width, flags, false);
       continue;
     }
     if (c === 's') {
+      if (!endsConversion(fmt[i + 1])) return undefined;
       const s = readCString(vm, Number(arg & 0xffffffffn), MAX_STR);
-      out += pad(s ?? '(efault)', width, flags, false);
+      out += pad(arg > 0xffffffffn ? '' : s ?? '', width, flags, false);
       continue;
     }
     if (c === 'c') { out += pad(String.fromCharCode(Number(arg & 0xffn)), width, flags, false); continue; }
@@ -121,7 +138,7 @@ function traceVprintk(vm: Vm): void {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const args: bigint[] = [];
   for (let i = 0; i < len; i += 8) args.push(dv.getBigUint64(i, true));
-  emit(vm, 1, 2, args, 12);
+  emit(vm, 1, 2, args, args.length);
 }
 
 export const PRINTK_HELPERS: readonly HelperDef[] = [
