@@ -15,9 +15,12 @@
  *   - a freed node returns to its CPU's local free list while pending, else to the global FREE
  *     list.
  *
- * Not modelled: stealing from other CPUs' local lists (only reached when every list of the
- * running CPU and the global list are empty, i.e. when other CPUs hold free nodes — possible
- * only after `cpu` changed between packets), and concurrency.
+ *   - when the running CPU's lists and the global lists have nothing, a node is stolen round
+ *     robin (from the CPU after the last one stolen from, starting with the running CPU): the
+ *     head of that CPU's local free list, else the oldest unreferenced (then any) node of its
+ *     pending list (reachable only when the running CPU changes between packets).
+ *
+ * Not modelled: concurrency, BPF_F_NO_COMMON_LRU (per-CPU LRU lists).
  */
 
 const ACTIVE = 0, INACTIVE = 1, FREE = 2, LOCAL_BASE = 3;
@@ -36,9 +39,13 @@ export class LruList {
   /** Set by the owner: remove the node's key from the hash; false if it has none. */
   evict: (node: number) => boolean = () => true;
   cpu = 0;
+  private readonly cpus: number;
+  private readonly nextSteal: Int32Array;
 
   constructor(n: number, cpus: number) {
     this.n = n;
+    this.cpus = Math.max(1, cpus);
+    this.nextSteal = Int32Array.from({ length: this.cpus }, (_, c) => c);
     const lists = LOCAL_BASE + 2 * Math.max(1, cpus);
     this.next = new Int32Array(n + lists);
     this.prev = new Int32Array(n + lists);
@@ -154,12 +161,34 @@ export class LruList {
       while (nfree < this.targetFree && this.next[free] !== free) { this.move(this.next[free]!, this.localFree(), false); nfree++; }
       if (nfree < this.targetFree) this.shrink(this.targetFree - nfree, this.localFree());
     }
-    if (this.next[lf] === lf) return -1;
-    const x = this.next[lf]!;
+    let x = this.next[lf]!;
+    if (x === lf) x = this.steal();
+    if (x < 0) return -1;
     this.del(x);
     this.add(x, this.localPending());
     this.ref[x] = 0;
     return x;
+  }
+
+  /** The kernel's steal loop over every CPU's local free, then pending, list. */
+  private steal(): number {
+    const first = this.nextSteal[this.cpu]!;
+    let c = first, found = -1;
+    do {
+      const free = this.head(LOCAL_BASE + 2 * c);
+      if (this.next[free] !== free) found = this.next[free]!;
+      else found = this.stealPending(c);
+      c = (c + 1) % this.cpus;
+    } while (found < 0 && c !== first);
+    this.nextSteal[this.cpu] = c;
+    return found;
+  }
+
+  private stealPending(c: number): number {
+    const pending = this.reverse(LOCAL_BASE + 2 * c + 1);
+    for (const x of pending) if (!this.ref[x] && this.evict(x)) return x;
+    for (const x of pending) if (this.evict(x)) return x;
+    return -1;
   }
 
   /** bpf_lru_push_free. */

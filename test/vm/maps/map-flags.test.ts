@@ -47,3 +47,18 @@ test('the LRU list model refills target_free nodes at a time and shrinks the ina
   t.is(lru.pop(), 0, 'a full map: the refill evicts the two oldest unreferenced nodes (2, then 0)');
   t.deepEqual([...owned].sort(), [1, 3], 'the referenced node 3 survives');
 });
+
+test('the LRU list model steals a node from another CPU\'s pending list when the running CPU and the global lists have none', (t) => {
+  const lru = new LruList(1, 2);
+  const owned = new Set<number>();
+  lru.evict = (n) => owned.delete(n);
+  lru.cpu = 0;
+  owned.add(lru.pop());
+  t.deepEqual([...owned], [0], 'the only node is pending on CPU 0');
+  lru.cpu = 1;
+  t.is(lru.pop(), 0, 'CPU 1 steals it');
+  t.is(owned.size, 0, 'evicting its key');
+  owned.add(0);
+  lru.cpu = 0;
+  t.is(lru.pop(), 0, 'and CPU 0 steals it back');
+});
