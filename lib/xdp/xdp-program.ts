@@ -155,6 +155,8 @@ export class XdpProgram {
   readonly image: ProgramImage;
   readonly maps: XdpMaps;
   readonly vm: Vm;
+  /** The VM store as a Buffer (same memory, no copy; the store never grows): native copies out of it. */
+  private readonly memBytes: Buffer;
   readonly mapEnv: MapEnv;
   /** The engine plain runs use (a trace hook switches a run to the interpreter). */
   readonly engine: 'interp' | 'wasm';
@@ -212,6 +214,7 @@ export class XdpProgram {
       }
     }
     this.maps = new XdpMaps(maps, mem);
+    this.memBytes = Buffer.from(mem.u8.buffer, mem.u8.byteOffset, mem.u8.byteLength);
     let wasm: WasmEngine | undefined;
     if (options.engine !== 'interp') {
       try {
@@ -256,17 +259,16 @@ export class XdpProgram {
     const fault = vm.fault;
     const image = vm.image ?? this.image;
     const exitInsn = fault === undefined ? vm.exitPc : fault.pc;
-    let packet = u8.slice(p.data, p.dataEnd);
-    if (p.frags.length > 0) {
-      const all = new Uint8Array(packet.length + p.frags.length);
-      all.set(packet);
-      all.set(p.frags, packet.length);
-      packet = all;
-    }
+    // Buffer.allocUnsafe takes small arrays from a pool: several times cheaper per packet than
+    // slice() or new Uint8Array(), which each allocate a fresh ArrayBuffer (measured ~0.3 vs ~1.3 µs).
+    const linear = p.dataEnd - p.data;
+    const packet = Buffer.allocUnsafe(linear + p.frags.length);
+    this.memBytes.copy(packet, 0, p.data, p.dataEnd);
+    if (p.frags.length > 0) packet.set(p.frags, linear);
     const result: XdpResult = {
       action: fault === undefined ? L[0]! >>> 0 : XdpAction.ABORTED,
       packet,
-      meta: u8.slice(p.dataMeta, p.data),
+      meta: p.dataMeta === p.data ? NO_META : u8.slice(p.dataMeta, p.data),
       exitInsn,
       exitProgram: image.name,
       insns: vm.insns,
@@ -284,6 +286,9 @@ export class XdpProgram {
     return result;
   }
 }
+
+/** The empty metadata of most results (shared; never written to). */
+const NO_META = new Uint8Array(0);
 
 export function loadXdpProgram(object: ObjectSpec, options: XdpLoadOptions = {}): XdpProgram {
   return new XdpProgram(object, options);
