@@ -81,6 +81,10 @@ export class PcapngWriter {
   private readonly snaplen: number;
   private buf: Uint8Array;
   private view: DataView;
+  /** The batch as a Buffer (same memory) for encoding comments in place. */
+  private bytes: Buffer;
+  /** UTF-8 lengths of the current packet's comments (reused). */
+  private readonly commentLens: number[] = [];
   private len = 0;
   private linkType: number | undefined;
   private interfaces = 0;
@@ -93,6 +97,7 @@ export class PcapngWriter {
     this.snaplen = options.snaplen ?? DEFAULT_MAX_CAPLEN;
     this.buf = new Uint8Array(this.batchBytes);
     this.view = new DataView(this.buf.buffer);
+    this.bytes = Buffer.from(this.buf.buffer);
     this.sectionHeader(options);
   }
 
@@ -134,15 +139,16 @@ export class PcapngWriter {
     const verdicts = p.verdicts;
     const comments = p.comments;
     let optLen = 0;
-    let encoded: Uint8Array[] | undefined;
     const nVerdicts = verdicts === undefined ? 0 : verdicts.length;
     for (let i = 0; i < nVerdicts; i++) optLen += 4 + pad4(1 + verdictDataLength(verdicts![i]!));
-    if (comments !== undefined && comments.length > 0) {
-      encoded = comments.map((c) => utf8.encode(c));
-      for (const e of encoded) {
-        if (e.length > 0xffff) throw new XdpReplayError('OPTION_TOO_LONG', `pcapng writer: comment of ${e.length} UTF-8 bytes exceeds the 65535-byte option limit`);
-        optLen += 4 + pad4(e.length);
-      }
+    // Comments are measured here and encoded straight into the batch below (no per-packet buffers).
+    const nComments = comments === undefined ? 0 : comments.length;
+    const commentLens = this.commentLens;
+    for (let i = 0; i < nComments; i++) {
+      const n = Buffer.byteLength(comments![i]!, 'utf8');
+      if (n > 0xffff) throw new XdpReplayError('OPTION_TOO_LONG', `pcapng writer: comment of ${n} UTF-8 bytes exceeds the 65535-byte option limit`);
+      commentLens[i] = n;
+      optLen += 4 + pad4(n);
     }
     if (p.flags !== undefined) optLen += 8;
     if (p.packetId !== undefined) optLen += 12;
@@ -179,12 +185,11 @@ export class PcapngWriter {
           at = this.zeroPad(at + n);
         }
       }
-      if (encoded !== undefined) {
-        for (const e of encoded) {
-          at = this.optionHeader(at, OptionCode.COMMENT, e.length);
-          buf.set(e, at);
-          at = this.zeroPad(at + e.length);
-        }
+      for (let i = 0; i < nComments; i++) {
+        const n = commentLens[i]!;
+        at = this.optionHeader(at, OptionCode.COMMENT, n);
+        this.bytes.write(comments![i]!, at, n, 'utf8');
+        at = this.zeroPad(at + n);
       }
       if (p.flags !== undefined) {
         at = this.optionHeader(at, EpbOption.FLAGS, 4);
@@ -224,6 +229,7 @@ export class PcapngWriter {
       const next = new Uint8Array(Math.max(this.batchBytes, need));
       this.buf = next;
       this.view = new DataView(next.buffer);
+      this.bytes = Buffer.from(next.buffer);
     }
     return wait;
   }
