@@ -58,7 +58,10 @@ function lruSequence(sel: bigint, n: number, seed: number, lookups: boolean): Ui
   return out;
 }
 
-const LRU_MAPS: [string, bigint, number][] = [['lru4', SEL.lru4, 4], ['lru5', SEL.lru5, 5], ['lru8', SEL.lru8, 8], ['lru16', SEL.lru16, 16], ['lrupc8', SEL.lrupc8, 8]];
+const LRU_MAPS: [string, bigint, number][] = [
+  ['lru4', SEL.lru4, 4], ['lru5', SEL.lru5, 5], ['lru8', SEL.lru8, 8], ['lru16', SEL.lru16, 16], ['lrupc8', SEL.lrupc8, 8],
+  ['lrunc6 (BPF_F_NO_COMMON_LRU)', 17n, 6], ['lrunc9 (BPF_F_NO_COMMON_LRU)', 18n, 9], ['lrupcnc8 (LRU_PERCPU, BPF_F_NO_COMMON_LRU)', 19n, 8],
+];
 
 for (const engine of ['interp', 'wasm'] as const) {
   for (const [name, sel, n] of LRU_MAPS) {

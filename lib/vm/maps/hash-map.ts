@@ -3,6 +3,8 @@ import type { MemoryLayout, Region, VmMemory } from '../memory.ts';
 import { LruList } from './lru-list.ts';
 import { defaultMapEnv, Errno, keyFromString, keyString, roundUp8, UpdateFlag, type CpuModel, type MapEnv, type PercpuAccess, type VmMap } from './vm-map.ts';
 
+const BPF_F_NO_COMMON_LRU = 2;
+
 export interface HashMapOptions {
   lru: boolean;
   percpu?: boolean;
@@ -23,7 +25,8 @@ export interface HashMapOptions {
  * (the kernel's pcpu_init_value); of an existing key only the running CPU's value. A host
  * update sets every CPU.
  *
- * LRU: eviction as the kernel's common LRU on one running CPU — see lru-list.ts.
+ * LRU: eviction as the kernel's LRU lists (common, or per CPU with BPF_F_NO_COMMON_LRU) — see
+ * lru-list.ts.
  */
 export class HashMap implements VmMap, PercpuAccess {
   readonly spec: MapSpec;
@@ -32,6 +35,8 @@ export class HashMap implements VmMap, PercpuAccess {
   readonly stride: number;
   readonly lru: boolean;
   readonly percpu: boolean;
+  /** Value slots: max_entries (rounded up to a multiple of the CPUs for BPF_F_NO_COMMON_LRU). */
+  readonly capacity: number;
   private readonly cpu: CpuModel;
   private readonly ncpus: number;
   private readonly slots = new Map<string, number>();
@@ -48,11 +53,14 @@ export class HashMap implements VmMap, PercpuAccess {
     this.cpu = (options.env ?? defaultMapEnv()).cpu;
     this.ncpus = this.percpu ? this.cpu.cpus : 1;
     this.stride = roundUp8(spec.valueSize);
-    this.region = layout.add(spec.name, 'map', Math.max(1, this.stride * spec.maxEntries * this.ncpus), !spec.readOnly, index);
-    for (let i = spec.maxEntries - 1; i >= 0; i--) this.free.push(i);
-    this.slotKey = new Array<string | undefined>(spec.maxEntries);
+    // BPF_F_NO_COMMON_LRU: the kernel rounds max_entries up to a multiple of the CPUs.
+    const percpuLru = this.lru && (spec.flags & BPF_F_NO_COMMON_LRU) !== 0;
+    this.capacity = percpuLru ? Math.ceil(spec.maxEntries / this.cpu.cpus) * this.cpu.cpus : spec.maxEntries;
+    this.region = layout.add(spec.name, 'map', Math.max(1, this.stride * this.capacity * this.ncpus), !spec.readOnly, index);
+    for (let i = this.capacity - 1; i >= 0; i--) this.free.push(i);
+    this.slotKey = new Array<string | undefined>(this.capacity);
     if (this.lru) {
-      this.lruList = new LruList(spec.maxEntries, this.cpu.cpus);
+      this.lruList = new LruList(spec.maxEntries, this.cpu.cpus, percpuLru);
       this.lruList.evict = (node) => {
         const k = this.slotKey[node];
         if (k === undefined) return false;
@@ -72,7 +80,7 @@ export class HashMap implements VmMap, PercpuAccess {
   }
 
   private addr(slot: number, cpu: number): number {
-    return this.region.start + ((this.percpu ? cpu : 0) * this.spec.maxEntries + slot) * this.stride;
+    return this.region.start + ((this.percpu ? cpu : 0) * this.capacity + slot) * this.stride;
   }
 
   /** Address of a key's value on `cpu` (map_lookup_percpu_elem), 0 when absent or cpu ≥ cpus. */

@@ -23,6 +23,9 @@ HMAP(pchash, BPF_MAP_TYPE_PERCPU_HASH, 4, 0, __u64);
 HMAP(pcarr, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 0, __u64);
 HMAP(arr4, BPF_MAP_TYPE_ARRAY, 4, 0, __u64);
 HMAP(lru5, BPF_MAP_TYPE_LRU_HASH, 5, 0, __u32);
+HMAP(lrunc6, BPF_MAP_TYPE_LRU_HASH, 6, BPF_F_NO_COMMON_LRU, __u64);
+HMAP(lrunc9, BPF_MAP_TYPE_LRU_HASH, 9, BPF_F_NO_COMMON_LRU, __u64);
+HMAP(lrupcnc8, BPF_MAP_TYPE_LRU_PERCPU_HASH, 8, BPF_F_NO_COMMON_LRU, __u64);
 
 static __always_inline __u64 op_on(void *map, __u32 op, __u32 flags, __u32 key, __u64 val)
 {
@@ -113,6 +116,9 @@ int maps_hash(struct xdp_md *ctx)
 	case 14: return walk(&pcarr, key, flags);
 	case 15: return walk(&lru8, key, flags);
 	case 16: return walk(&pchash, key, flags);
+	case 17: return op_on(&lrunc6, op, flags, key, b);
+	case 18: return op_on(&lrunc9, op, flags, key, b);
+	case 19: return op_on(&lrupcnc8, op, flags, key, b);
 	}
 	return XDP_PASS;
 }
