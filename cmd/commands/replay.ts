@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../lib/errors.ts';
 import { decodePacket } from '../../lib/decode/decode-packet.ts';
@@ -7,6 +7,7 @@ import type { InputPacket } from '../../lib/replay/input-packets.ts';
 import { replay, type CapturePoint } from '../../lib/replay/replay.ts';
 import { formatSummary } from '../../lib/replay/summary.ts';
 import { dumpMaps, stringifyMapState } from '../../lib/state/map-state.ts';
+import { parseFibConfig, setFibConfig, type FibConfig } from '../../lib/xdp/fib-lookup.ts';
 import type { XdpResult } from '../../lib/xdp/xdp-program.ts';
 import { compileFilter } from '../filter.ts';
 import { EXIT_INTERRUPTED } from '../io.ts';
@@ -39,6 +40,7 @@ export interface ReplayArgs {
   jsonSummary: string | undefined;
   mapsIn: string | undefined;
   mapsOut: string | undefined;
+  fibRoutes: string | undefined;
   failOnFault: boolean;
   coverage: string | undefined;
   coverageInsns: string | undefined;
@@ -68,6 +70,17 @@ export function eventLines(packetId: number, r: XdpResult): string {
   return (r.events ?? []).map((e) => `${JSON.stringify({ packet: packetId, map: e.map, ...(e.cpu !== undefined ? { cpu: e.cpu } : {}), size: e.data.length, data: Buffer.from(e.data).toString('hex') })}\n`).join('');
 }
 
+/** The --fib-routes file (see lib/xdp/fib-lookup.ts parseFibConfig for its shape). */
+function readFibRoutes(path: string): FibConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--fib-routes ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return parseFibConfig(json);
+}
+
 export async function runReplay(args: ReplayArgs): Promise<void> {
   checkCount('count', args.count, 0);
   checkCount('ifindex', args.ifindex, 0);
@@ -84,6 +97,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const eventsFd = args.events === undefined ? undefined : openSync(args.events, 'w');
   const debug = replayDebug(loaded.program, { coverage: args.coverage, coverageInsns: args.coverageInsns, breaks: args.break });
   if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
+  if (args.fibRoutes !== undefined) setFibConfig(loaded.program.vm, readFibRoutes(args.fibRoutes));
   const textMode = args.output === undefined && process.stdout.isTTY === true;
   const prog = loaded.program.program;
   log.debug({ object: args.object, program: prog.name, section: prog.section }, 'loaded');
@@ -147,6 +161,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('events', { type: 'string', requiresArg: true, describe: 'write ring buffer and perf event records as JSON lines to FILE', group: 'Output:' })
       .option('max-caplen', { type: 'number', default: DEFAULTS.maxCaplen, describe: 'largest captured packet length accepted', group: 'Input:' })
       .option('maps-in', { type: 'string', requiresArg: true, describe: 'seed maps from this JSON file before the first packet', group: 'Program:' })
+      .option('fib-routes', { type: 'string', requiresArg: true, describe: 'devices and routes bpf_fib_lookup answers from (JSON; default: loopback only, forwarding off)', group: 'Program:' })
       .option('maps-out', { type: 'string', requiresArg: true, describe: 'dump every map as JSON to this file after the last packet', group: 'Output:' })
       .option('json-summary', { type: 'string', requiresArg: true, describe: 'also write the summary as JSON to this file', group: 'Output:' })
       .option('coverage', { type: 'string', requiresArg: true, describe: 'write line/branch coverage of the replay as lcov to FILE (+ per-function summary on stderr)', group: 'Debugging:' })
