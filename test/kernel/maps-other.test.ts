@@ -98,3 +98,19 @@ for (const engine of ['interp', 'wasm'] as const) {
     t.deepEqual(report.differences, []);
   });
 }
+
+/** reserve_dynptr: sizes 8, 3, 0, 5000 (> ring), 2^24; flags; write of 8 bytes into short samples; submit and discard; a full ring. */
+const DYNPTR = [
+  op(16, 0, 8, 0n), op(16, 0, 8, 1n), op(16, 0, 3, 0n), op(16, 0, 0, 0n), op(16, 0, 5000, 0n), op(16, 0, 0x1000000, 0n), op(16, 1, 8, 0n),
+  op(11, 0), op(11, 3), op(16, 0, 4081, 0n), op(16, 0, 4000, 0n), op(16, 0, 100, 0n), op(16, 0, 8, 0n), op(11, 0),
+];
+
+for (const engine of ['interp', 'wasm'] as const) {
+  test(`[${engine}] ringbuf dynptrs: reserve errors (flags, size, no room), writes within the sample, submit/discard positions match the kernel`, (t) => {
+    if (!requireKernel(t)) return;
+    const report = diffMaps(compileProg('maps-other', 'v3'), 'maps_other', DYNPTR, { engine, load: { ringbufConsumer: 'none' } });
+    t.log(`kernel: ${report.kernel.map((r) => (r >>> 0).toString(16)).join(' ')}`);
+    if (report.differences.length > 0) t.log(report.differences.slice(0, 12).join('\n'));
+    t.deepEqual(report.differences, []);
+  });
+}

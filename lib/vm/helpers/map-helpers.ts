@@ -1,5 +1,6 @@
 import { toU64 } from '../arith64.ts';
 import { HashMap } from '../maps/hash-map.ts';
+import { DYNPTR_TYPE_RINGBUF, setDynptr } from './dynptr-helpers.ts';
 import { PercpuArrayMap } from '../maps/percpu-array-map.ts';
 import { PerfEventArrayMap } from '../maps/perf-event-array-map.ts';
 import { ProgArrayMap } from '../maps/prog-array-map.ts';
@@ -160,6 +161,42 @@ function ringbufCommit(vm: Vm, discard: boolean): void {
   vm.setFault('bad-helper-arg', addr, 0, `r1 is not a reserved ring buffer sample`);
 }
 
+/**
+ * bpf_ringbuf_reserve_dynptr(ringbuf, size, flags, ptr): flags → -EINVAL, size ≥ 2^24 →
+ * -E2BIG, no room → -EINVAL (measured; not -EAGAIN as for ringbuf_output), ptr set to a null
+ * dynptr in each case; otherwise a ring-buffer dynptr over the new sample.
+ */
+function ringbufReserveDynptr(vm: Vm): void {
+  const m = ringbufArg(vm, 1);
+  if (m === undefined) return;
+  const out = vm.argBytes(4, 16, true);
+  if (out === undefined) return;
+  const view = new DataView(out.buffer, out.byteOffset, 16);
+  const size = vm.L[2]! >>> 0;
+  const fail = (errno: number): void => { setDynptr(view, 0, 0, 0); vm.ret(-errno); };
+  if (vm.L[3] !== 0 || vm.H[3] !== 0) { fail(Errno.EINVAL); return; }
+  if (size > 0xffffff) { fail(Errno.E2BIG); return; }
+  const at = m.reserve(size);
+  if (at === 0) { fail(Errno.EINVAL); return; }
+  setDynptr(view, at, size, DYNPTR_TYPE_RINGBUF);
+  vm.ret(0);
+}
+
+/** bpf_ringbuf_submit_dynptr / discard_dynptr(ptr, flags): commits the sample (a null dynptr: nothing) and nulls ptr. */
+function ringbufCommitDynptr(vm: Vm, discard: boolean): void {
+  const b = vm.argBytes(1, 16, true);
+  if (b === undefined) return;
+  const view = new DataView(b.buffer, b.byteOffset, 16);
+  const addr = view.getUint32(0, true);
+  if (addr !== 0 && view.getUint32(4, true) === 0) {
+    let done = false;
+    for (const m of vm.maps) if (m instanceof RingbufMap && m.commit(addr, discard)) { done = true; break; }
+    if (!done) { vm.setFault('bad-helper-arg', addr, 0, 'r1 is not a ring buffer dynptr'); return; }
+  }
+  setDynptr(view, 0, 0, 0);
+  vm.ret(0);
+}
+
 /** bpf_ringbuf_query(ringbuf, flags). */
 function ringbufQuery(vm: Vm): void {
   const m = ringbufArg(vm, 1);
@@ -260,4 +297,7 @@ export const MAP_HELPERS: readonly HelperDef[] = [
   { id: 134, name: 'ringbuf_query', fn: ringbufQuery },
   { id: 164, name: 'for_each_map_elem', fn: forEachMapElem },
   { id: 195, name: 'map_lookup_percpu_elem', fn: mapLookupPercpuElem },
+  { id: 198, name: 'ringbuf_reserve_dynptr', fn: ringbufReserveDynptr },
+  { id: 199, name: 'ringbuf_submit_dynptr', fn: (vm) => ringbufCommitDynptr(vm, false) },
+  { id: 200, name: 'ringbuf_discard_dynptr', fn: (vm) => ringbufCommitDynptr(vm, true) },
 ];

@@ -116,6 +116,19 @@ int maps_other(struct xdp_md *ctx)
 		return (__u32)bpf_perf_event_output(ctx, &perf, 1ULL << 52, &v, 8);
 	case 14: return (__u32)bpf_map_push_elem(&bloom, &v32, flags);
 	case 15: return (__u32)bpf_map_peek_elem(&bloom, &v32);
+	case 16: { /* reserve_dynptr of key bytes (flags byte = flags), write v, submit (value 0) or discard */
+		struct bpf_dynptr d;
+		__u64 before = bpf_ringbuf_query(&rb, BPF_RB_PROD_POS);
+
+		r = bpf_ringbuf_reserve_dynptr(&rb, key, flags, &d);
+		long w = bpf_dynptr_write(&d, 0, &v, 8, 0);
+		if (b)
+			bpf_ringbuf_discard_dynptr(&d, 0);
+		else
+			bpf_ringbuf_submit_dynptr(&d, 0);
+		return ((__u32)r & 0xff) | (((__u32)w & 0xff) << 8) |
+		       ((__u32)(bpf_ringbuf_query(&rb, BPF_RB_PROD_POS) - before) << 16);
+	}
 	}
 	return XDP_PASS;
 }
