@@ -102,7 +102,7 @@ for (const engine of ['interp', 'wasm'] as const) {
 /** reserve_dynptr: sizes 8, 3, 0, 5000 (> ring), 2^24; flags; write of 8 bytes into short samples; submit and discard; a full ring. */
 const DYNPTR = [
   op(16, 0, 8, 0n), op(16, 0, 8, 1n), op(16, 0, 3, 0n), op(16, 0, 0, 0n), op(16, 0, 5000, 0n), op(16, 0, 0x1000000, 0n), op(16, 1, 8, 0n),
-  op(11, 0), op(11, 3), op(16, 0, 4081, 0n), op(16, 0, 4000, 0n), op(16, 0, 100, 0n), op(16, 0, 8, 0n), op(11, 0),
+  op(11, 0), op(11, 3), op(16, 0, 4081, 0n), op(16, 0, 4000, 0n), op(16, 0, 100, 0n), op(16, 0, 8, 0n), op(11, 0), op(10, 0, 8), op(10, 0, 0), op(9, 0),
 ];
 
 for (const engine of ['interp', 'wasm'] as const) {
