@@ -20,7 +20,7 @@ export const XDP_ALLOWED_HELPERS: ReadonlySet<number> = new Set([
 /** Allowed for XDP only with CAP_BPF (bpf_base_func_proto's second group). */
 export const NEEDS_CAP_BPF: ReadonlySet<number> = new Set([
   93, 94, 118, 153, 154, 169, 170, 171, 172, 194, 164, 181, 209, 198, 199, 200, 197, 201, 202, 203,
-  210, 211, 80, 123, 37, 17,
+  210, 211, 80, 123, 37, 17, 156, 157,
 ]);
 
 /** Allowed for XDP only with CAP_PERFMON (bpf_base_func_proto's third group, bpf_sk_base_func_proto). */
