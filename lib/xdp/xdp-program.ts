@@ -246,7 +246,7 @@ export class XdpProgram {
     const cpu = options.cpu ?? this.defaultCpu;
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.mapEnv.cpu.cpus) throw new UsageError(`cpu must be an integer 0…${this.mapEnv.cpu.cpus - 1}, got ${cpu}`);
     this.mapEnv.cpu.cpu = cpu;
-    this.mapEnv.events = [];
+    if (this.mapEnv.events.length > 0) this.mapEnv.events = [];
     vm.tsNs = options.tsNs ?? 0n;
     setupFrame(vm, frame, options.ifindex ?? 1, options.rxQueue ?? 0);
     const L = vm.L, H = vm.H;
