@@ -1,8 +1,46 @@
 import { pino, type Logger } from 'pino';
+import type { Argv } from 'yargs';
+import { UsageError } from '../lib/errors.ts';
 
-/** Logs go to stderr (fd 2): stdout may carry pcapng. */
-export function createLogger(level: string = process.env['XDPREPLAY_LOG'] ?? 'info'): Logger {
-  return pino({ level, base: undefined, timestamp: false }, pino.destination({ fd: 2, sync: true }));
+export type LogFormat = 'json' | 'pretty';
+
+const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** pino JSON line → `WARN  message  key=value …` for people reading a terminal. */
+export function prettyLine(json: string): string {
+  let rec: Record<string, unknown>;
+  try {
+    rec = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const { level, msg, ...rest } = rec;
+  const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return [`${(LEVEL_NAMES[Number(level)] ?? String(level)).padEnd(5)} ${String(msg ?? '')}`, ...fields].join('  ');
 }
 
+/** Logs go to stderr (fd 2): stdout may carry pcapng. Pretty by default on a terminal, JSON lines otherwise. */
+export function createLogger(
+  level: string = process.env['XDPREPLAY_LOG'] ?? 'info',
+  format: LogFormat = process.stderr.isTTY ? 'pretty' : 'json',
+): Logger {
+  if (!Object.hasOwn(pino.levels.values, level) && level !== 'silent') {
+    throw new UsageError(`--log-level: expected one of ${[...Object.keys(pino.levels.values), 'silent'].join(', ')}, found "${level}"`);
+  }
+  const options = { level, base: undefined, timestamp: false };
+  if (format === 'json') return pino(options, pino.destination({ fd: 2, sync: true }));
+  return pino(options, { write: (line: string) => void process.stderr.write(`${prettyLine(line.trimEnd())}\n`) });
+}
+
+export interface LogArgs {
+  logLevel: string;
+  logFormat: LogFormat | undefined;
+}
+
+/** `--log-level`, `--log-format`: shared by the streaming commands. */
+export function logOptions<T>(y: Argv<T>): Argv<T & LogArgs> {
+  return y
+    .option('log-level', { type: 'string', default: 'info', describe: 'log level for stderr (trace, debug, info, warn, error, silent)', group: 'Logging:' })
+    .option('log-format', { choices: ['json', 'pretty'] as const, describe: 'log lines as JSON (pino) or text (default: text on a terminal, JSON otherwise)', group: 'Logging:' }) as unknown as Argv<T & LogArgs>;
+}
 export type { Logger };

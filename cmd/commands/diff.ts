@@ -6,7 +6,7 @@ import { diffReportJson, formatDiffReport } from '../../lib/replay/diff-report.t
 import { CommandExit } from '../cli-error.ts';
 import { EXIT_INTERRUPTED } from '../io.ts';
 import { loadProgramFile, seedMapsFromFile, type LoadedProgram } from '../load-program.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, logOptions, type LogArgs } from '../log.ts';
 import { DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
 import { runPipeline } from '../pipeline.ts';
@@ -15,7 +15,7 @@ import { runPipeline } from '../pipeline.ts';
 export const ENGINES = ['auto', 'interp', 'wasm'] as const;
 export type Engine = (typeof ENGINES)[number];
 
-export interface DiffArgs {
+export interface DiffArgs extends LogArgs {
   input: string;
   old: string;
   new: string;
@@ -37,7 +37,6 @@ export interface DiffArgs {
   oldMapsIn: string | undefined;
   newMapsIn: string | undefined;
   quiet: boolean;
-  logLevel: string;
 }
 
 /** Exit status like diff(1): 0 identical, 1 differences, 2 trouble. */
@@ -68,7 +67,7 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   checkInt('first', args.first, 0);
   checkInt('limit-insns', args.limitInsns, 1);
   if (args.output === '-' && args.json === '-') throw new UsageError('-o - and --json - both want stdout; write one of them to a file');
-  const log = createLogger(args.logLevel);
+  const log = createLogger(args.logLevel, args.logFormat);
   // One object on two engines (--old-engine interp --new-engine wasm) is the engine self-check.
   const oldP = load(args.old, args.oldProg ?? args.prog, args.oldEngine ?? args.engine, args);
   const newP = load(args.new, args.newProg ?? args.prog, args.newEngine ?? args.engine, args);
@@ -103,6 +102,7 @@ export async function runDiff(args: DiffArgs): Promise<void> {
       return r;
     },
   );
+  if (report.truncated > 0) log.warn({ truncated: report.truncated }, `input ended inside a record: the truncated last packet was skipped, ${report.packetsIn} packets compared`);
   const text = `${formatDiffReport(report)}\n`;
   const data = diffReportJson(report);
   data['old'] = { ...report.old, object: oldP.path, sha256: oldP.sha256, engine: oldP.program.engine };
@@ -128,7 +128,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
   command: 'diff <input> <old> <new>',
   describe: 'run two versions of an XDP program over the same capture; report the packets whose verdict or output changed (exit 0 same, 1 different, 2 trouble)',
   builder: (y: Argv) =>
-    y
+    logOptions(y)
       // yargs turns a lone "-" positional into "": map it back to stdin.
       .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin', coerce: (v: string) => (v === '' ? '-' : v) })
       .positional('old', { type: 'string', demandOption: true, describe: 'BPF object of the old version' })
@@ -151,8 +151,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'pcapng of the differing packets: old and new exit record of each, same packet id (- = stdout)', group: 'Report:' })
       .option('count', { alias: 'c', type: 'number', requiresArg: true, describe: 'compare only the first N packets', group: 'Input:' })
       .option('max-caplen', { type: 'number', default: DEFAULTS.maxCaplen, describe: 'largest captured packet length accepted', group: 'Input:' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress on stderr (nor the text report when stdout carries the pcapng or JSON)' })
-      .option('log-level', { type: 'string', default: 'info', describe: 'pino log level for stderr' }) as unknown as Argv<DiffArgs>,
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress on stderr (nor the text report when stdout carries the pcapng or JSON)' }) as unknown as Argv<DiffArgs>,
   handler: async (argv) => {
     try {
       await runDiff(argv);

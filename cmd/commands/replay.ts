@@ -12,13 +12,13 @@ import type { XdpResult } from '../../lib/xdp/xdp-program.ts';
 import { compileFilter } from '../filter.ts';
 import { EXIT_INTERRUPTED } from '../io.ts';
 import { loadProgramFile, seedMapsFromFile } from '../load-program.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, logOptions, type LogArgs } from '../log.ts';
 import { DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
 import { runPipeline } from '../pipeline.ts';
 import { replayDebug } from './trace.ts';
 
-export interface ReplayArgs {
+export interface ReplayArgs extends LogArgs {
   input: string;
   object: string;
   filter: string[] | undefined;
@@ -46,7 +46,6 @@ export interface ReplayArgs {
   coverageInsns: string | undefined;
   break: string | string[] | undefined;
   quiet: boolean;
-  logLevel: string;
 }
 
 
@@ -92,7 +91,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const { actions, unknown } = parseActions(args.actions ?? []);
   if (unknown.length > 0) throw new UsageError(`--actions: unknown action ${unknown.map((u) => `"${u}"`).join(', ')} (use aborted, drop, pass, tx, redirect or a number)`);
   const expression = (args.filter ?? []).join(' ').trim();
-  const log = createLogger(args.logLevel);
+  const log = createLogger(args.logLevel, args.logFormat);
   const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns, engine: args.engine, cpus: args.cpus, cpu: args.cpu });
   const eventsFd = args.events === undefined ? undefined : openSync(args.events, 'w');
   const debug = replayDebug(loaded.program, { coverage: args.coverage, coverageInsns: args.coverageInsns, breaks: args.break });
@@ -129,6 +128,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   );
   if (eventsFd !== undefined) closeSync(eventsFd);
   summary.brokenPipe = brokenPipe;
+  if (summary.truncated > 0) log.warn({ truncated: summary.truncated }, `input ended inside a record: the truncated last packet was skipped, ${summary.packetsIn} packets replayed`);
   if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
   debug?.finish(args.quiet);
   if (args.mapsOut !== undefined) writeFileSync(args.mapsOut, `${stringifyMapState(dumpMaps(loaded.program))}\n`);
@@ -141,7 +141,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   command: ['$0 <input> <object> [filter..]', 'replay <input> <object> [filter..]'],
   describe: 'run every packet of a capture through an XDP program; write annotated pcapng',
   builder: (y: Argv) =>
-    y
+    logOptions(y)
       .positional('input', { type: 'string', demandOption: true, describe: 'pcap or pcapng file, or - for stdin', coerce: (v: string) => (v === '' ? '-' : v) })
       .positional('object', { type: 'string', demandOption: true, describe: 'BPF object file (clang -target bpf)' })
       .positional('filter', { type: 'string', array: true, describe: 'tcpdump filter expression selecting packets to write' })
@@ -168,8 +168,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('coverage-insns', { type: 'string', requiresArg: true, describe: 'write instruction hit counts (and taken/not-taken per conditional jump) as an annotated listing to FILE', group: 'Debugging:' })
       .option('break', { alias: 'b', type: 'string', requiresArg: true, describe: "breakpoint 'LOC [if COND] [print ITEM, …] [skip N]' (stops printed on stderr); repeatable", group: 'Debugging:' })
       .option('fail-on-fault', { type: 'boolean', default: false, describe: 'exit 1 when the program faulted on any packet' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary or progress on stderr' })
-      .option('log-level', { type: 'string', default: 'info', describe: 'pino log level for stderr' }) as unknown as Argv<ReplayArgs>,
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no summary or progress on stderr' }) as unknown as Argv<ReplayArgs>,
   handler: async (argv) => {
     await runReplay(argv);
   },
