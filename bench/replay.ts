@@ -2,9 +2,10 @@
  * Replay benchmark (issue 6): `xdpreplay in.pcap samples/firewall.bpf.o -o out.pcapng` against
  * `tcpdump -r in.pcap -w out.pcap` on the same deterministic capture, in the same run, for each
  * engine. Prints packets/s, the ratio to tcpdump (target ≥ 0.5) and peak RSS (target flat,
- * < 200 MB).
+ * < 200 MB): RSS is also measured on a ~10 MB capture (36,000 packets) and, with --big N, on an
+ * N-packet capture (7,200,000 packets ≈ 2 GB) to show it does not grow with the input.
  *
- *   npm run build && node --import tsx bench/replay.ts [--count N] [--runs R]
+ *   npm run build && node --import tsx bench/replay.ts [--count N] [--runs R] [--big N]
  */
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,12 @@ function main(): void {
       `ratio ${(base.wall / r.wall).toFixed(2)} (cpu ${(base.cpu / r.cpu).toFixed(2)})  peak RSS ${r.rssMb.toFixed(0)} MB\n`);
   }
   process.stdout.write('  target: xdpreplay ≥ 0.5× tcpdump throughput, RSS < 200 MB\n');
+  const sizes = [36_000, count, ...(arg('--big', 0) > 0 ? [arg('--big', 0)] : [])];
+  for (const n of sizes) {
+    const file = benchCapture(n);
+    const r = timed(process.execPath, [cli, file, fw, '-o', '/dev/null', '-q']);
+    process.stdout.write(`  RSS flatness: ${String(n).padStart(9)} packets, ${(statSync(file).size / 1e6).toFixed(0).padStart(5)} MB → peak RSS ${r.rssMb.toFixed(0)} MB (${(n / r.wall / 1e3).toFixed(0)} kpkt/s)\n`);
+  }
 }
 
 main();
