@@ -61,7 +61,7 @@ function miscPackets(): DiffPacket[] {
   const strs = ['123', '  -42xyz', '0x1fz', '0777', '-0', '18446744073709551615', '18446744073709551616', '9223372036854775808', '-9223372036854775808', 'hello', 'hell', 'abc', '', ' ', '-', '0x', 'ff', '\t+5'];
   const out: DiffPacket[] = [];
   for (let i = 0; i < 60; i++) {
-    const b = frame(pick([64, 100, 300]));
+    const b = frame(pick([64, 100, 300, 300]));
     b.fill(0, 14, 38);
     const text = i < strs.length ? strs[i]! : pick(strs);
     b.set(enc.encode(text).subarray(0, 24), 14);

@@ -7,6 +7,7 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/tcp.h>
+#include <linux/ipv6.h>
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -34,7 +35,7 @@ const char hello[] = "hello";
 const char fmt[] = "a=%d b=%x s=%s ip=%pI4 %05u|%-3d|";
 const char fmt2[] = "%d %x %s";
 
-#define NOUT 24
+#define NOUT 28
 #define R(i, v) put(i, (__u64)(v))
 
 SEC("xdp")
@@ -61,8 +62,11 @@ int misc(struct xdp_md *ctx)
 	s[12] = 0; /* the %pI4 must start before the 47th character (see divergences.md) */
 	R(5, bpf_snprintf(out, sizeof(out), fmt, args, sizeof(args)));
 	__u64 h = 0;
-	for (int i = 0; i < 48; i++)
+	for (int i = 0; i < 48; i++) {
+		if (!out[i])
+			break; /* bytes after the NUL are stale stack */
 		h = h * 131 + out[i];
+	}
 	R(6, h);
 	/* Truncated output (no %pI4 before the cut: the kernel miscounts those, see divergences.md) */
 	R(7, bpf_snprintf(out, 8, fmt2, args, sizeof(args)));
@@ -110,6 +114,30 @@ int misc(struct xdp_md *ctx)
 	syn.opt[3] = *(__u8 *)(data + 54);
 	long c = bpf_tcp_raw_gen_syncookie_ipv4(&syn.ip, &syn.th, *(__u8 *)(data + 52) & 2 ? 24 : syn.th.doff * 4);
 	R(18, c < 0 ? c : c >> 32);
+
+	R(24, bpf_tcp_raw_check_syncookie_ipv4(&syn.ip, &syn.th));
+	syn.th.syn = 0;
+	syn.th.ack = 1;
+	R(25, bpf_tcp_raw_check_syncookie_ipv4(&syn.ip, &syn.th));
+	{
+		struct {
+			struct ipv6hdr ip6;
+			struct tcphdr th;
+			__u8 opt[4];
+		} s6 = {};
+		s6.ip6.version = 6;
+		s6.th.doff = *(__u8 *)(data + 52) & 1 ? 6 : 5;
+		s6.th.syn = 1;
+		s6.opt[0] = 2;
+		s6.opt[1] = 4;
+		s6.opt[2] = *(__u8 *)(data + 54);
+		s6.opt[3] = *(__u8 *)(data + 53);
+		long c6 = bpf_tcp_raw_gen_syncookie_ipv6(&s6.ip6, &s6.th, s6.th.doff * 4);
+		R(26, c6 < 0 ? c6 : c6 >> 32);
+		s6.th.syn = 0;
+		s6.th.ack = 1;
+		R(27, bpf_tcp_raw_check_syncookie_ipv6(&s6.ip6, &s6.th));
+	}
 
 	__u32 k = 0;
 	struct tval *tv = bpf_map_lookup_elem(&timers, &k);
