@@ -9,6 +9,8 @@ export { loadObject, selectProgram, objectNameFromPath, type LoadObjectOptions }
 export { Btf, type FormattedValue } from './object/btf.ts';
 export { formatBtfValue, stringifyFormatted } from './object/btf-format.ts';
 export { loadXdpProgram, loadXdpProgramFromElf, XdpProgram, XdpMaps, type XdpResult, type XdpRunOptions, type XdpLoadOptions, type XdpMapHandle } from './xdp/xdp-program.ts';
+export { parseFibConfig, setFibConfig, FibResult, type FibConfig, type FibDevice, type FibRoute } from './xdp/fib-lookup.ts';
+export { XDP_ALLOWED_HELPERS } from './vm/helpers/xdp-allowed.ts';
 export { XdpAction, XDP_ACTION_NAMES } from './xdp/constants.ts';
 export type { VmFault, VmFaultKind } from './vm/fault.ts';
 export { diff, compareResults, firstDifferingByte, verdictLabel, DIFF_KINDS, type DiffCompare, type DiffKind, type DiffOptions, type DiffPacket, type DiffReport, type DiffSideInfo, type DiffSideResult, type ResultDifference } from './replay/diff.ts';
