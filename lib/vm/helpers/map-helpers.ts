@@ -227,7 +227,7 @@ function perfEventOutput(vm: Vm): void {
   if (ctxLen > linear + p.frags.length) { vm.ret(-14); return; }
   let index = Number(flags & BPF_F_INDEX_MASK);
   if (index === 0xffffffff) index = vm.cpu.cpu;
-  if (index >= m.spec.maxEntries) { vm.ret(-Errno.E2BIG); return; }
+  if (index >= m.maxEntries) { vm.ret(-Errno.E2BIG); return; }
   if (!m.open.has(index)) { vm.ret(-Errno.ENOENT); return; }
   const event = new Uint8Array(data.length + ctxLen);
   event.set(data);

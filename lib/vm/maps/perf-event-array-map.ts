@@ -13,11 +13,14 @@ export class PerfEventArrayMap implements VmMap {
   readonly spec: MapSpec;
   readonly index: number;
   readonly open = new Set<number>();
+  /** max_entries, or one per CPU when the definition says 0 (as libbpf sets it). */
+  readonly maxEntries: number;
 
   constructor(spec: MapSpec, index: number, env: MapEnv = defaultMapEnv()) {
     this.spec = spec;
     this.index = index;
-    for (let i = 0; i < Math.min(env.cpu.cpus, spec.maxEntries); i++) this.open.add(i);
+    this.maxEntries = spec.maxEntries || env.cpu.cpus;
+    for (let i = 0; i < Math.min(env.cpu.cpus, this.maxEntries); i++) this.open.add(i);
   }
 
   lookup(_key: Uint8Array): number {
@@ -27,7 +30,7 @@ export class PerfEventArrayMap implements VmMap {
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
     if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;
     const i = keyIndex(key);
-    if (i >= this.spec.maxEntries) return -Errno.E2BIG;
+    if (i >= this.maxEntries) return -Errno.E2BIG;
     if (flags === UpdateFlag.NOEXIST) return -Errno.EEXIST;
     if (keyIndex(value) === 0) this.open.delete(i);
     else this.open.add(i);
@@ -36,7 +39,7 @@ export class PerfEventArrayMap implements VmMap {
 
   delete(key: Uint8Array): number {
     const i = keyIndex(key);
-    if (i >= this.spec.maxEntries) return -Errno.E2BIG;
+    if (i >= this.maxEntries) return -Errno.E2BIG;
     return this.open.delete(i) ? 0 : -Errno.ENOENT;
   }
 

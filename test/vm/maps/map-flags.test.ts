@@ -2,7 +2,7 @@ import test from 'ava';
 import { assembleText } from '../../../lib/isa/assemble-text.ts';
 import { MapType, type MapSpec } from '../../../lib/object/types.ts';
 import { LruList } from '../../../lib/vm/maps/lru-list.ts';
-import { ENGINES, onEngine } from '../run-program.ts';
+import { ENGINES, onEngine, programFrom } from '../run-program.ts';
 
 const spec = (type: number, flags: number, name = 'm'): MapSpec => ({ name, section: '.maps', type, keySize: 4, valueSize: 8, maxEntries: 4, flags, readOnly: (flags & 0x80) !== 0 });
 
@@ -61,4 +61,20 @@ test('the LRU list model steals a node from another CPU\'s pending list when the
   owned.add(0);
   lru.cpu = 0;
   t.is(lru.pop(), 0, 'and CPU 0 steals it back');
+});
+
+test('map definitions the kernel refuses at creation are refused at load, naming the map and the rule', (t) => {
+  const base = { section: '.maps', keySize: 8, valueSize: 8, maxEntries: 4, readOnly: false };
+  const cases: [MapSpec, RegExp][] = [
+    [{ ...base, name: 'trie', type: MapType.LPM_TRIE, flags: 0 }, /trie.*BPF_F_NO_PREALLOC/],
+    [{ ...base, name: 'lru', type: MapType.LRU_HASH, flags: 1 }, /lru.*preallocated/],
+    [{ ...base, name: 'q', type: MapType.QUEUE, flags: 0 }, /q.*key_size must be 0/],
+    [{ ...base, name: 'rb', type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 3000, flags: 0 }, /rb.*power of two/],
+    [{ ...base, name: 'h', type: MapType.HASH, maxEntries: 0, flags: 0 }, /h.*max_entries is 0/],
+  ];
+  for (const [spec, message] of cases) {
+    t.throws(() => programFrom('mov %r0, 2\nexit', [spec]), { message });
+  }
+  const perf = programFrom('mov %r0, 2\nexit', [{ ...base, keySize: 4, valueSize: 4, name: 'perf', type: MapType.PERF_EVENT_ARRAY, maxEntries: 0, flags: 0 }], { cpus: 3 });
+  t.is(perf.maps.get('perf')!.entries().length, 3, 'max_entries 0: one slot per CPU, all open');
 });
