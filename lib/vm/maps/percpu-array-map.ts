@@ -14,7 +14,8 @@ export class PercpuArrayMap implements VmMap, PercpuAccess {
   readonly stride: number;
   readonly percpu = true;
   private readonly cpu: CpuModel;
-  private readonly ncpus: number;
+  /** Modelled CPUs (with one, the layout is the plain array's: the compiled engine inlines lookups). */
+  readonly ncpus: number;
   private mem: VmMemory | undefined;
 
   constructor(spec: MapSpec, index: number, layout: MemoryLayout, env: MapEnv = defaultMapEnv()) {

@@ -1,6 +1,7 @@
 import { ObjectError } from '../../errors.ts';
 import { faultKindOf } from '../fault.ts';
 import { ArrayMap } from '../maps/array-map.ts';
+import { PercpuArrayMap } from '../maps/percpu-array-map.ts';
 import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE } from '../memory.ts';
 import type { ProgramImage } from '../verify.ts';
@@ -52,7 +53,7 @@ export class WasmEngine {
     if (reason !== undefined) throw new ObjectError('WASM_UNSUPPORTED', `wasm engine: ${reason}`, { program: image.name });
     const arrayMaps: InlineArrayMap[] = [];
     this.vm.maps.forEach((m, i) => {
-      if (m instanceof ArrayMap && m.spec.keySize === 4) arrayMaps.push({ handle: MAP_HANDLE_BASE + i * MAP_HANDLE_STRIDE, start: m.region.start, stride: m.stride, maxEntries: m.spec.maxEntries });
+      if ((m instanceof ArrayMap || (m instanceof PercpuArrayMap && m.ncpus === 1)) && m.spec.keySize === 4) arrayMaps.push({ handle: MAP_HANDLE_BASE + i * MAP_HANDLE_STRIDE, start: m.region.start, stride: m.stride, maxEntries: m.spec.maxEntries });
     });
     const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps });
     const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info;
