@@ -108,6 +108,7 @@ export interface XdpResult {
 export interface XdpMapHandle {
   readonly spec: MapSpec;
   lookup(key: Uint8Array): Uint8Array | undefined;
+  /** As userspace's update: a per-CPU map takes value_size bytes for every CPU, or one 8-byte-aligned slot per CPU. */
   update(key: Uint8Array, value: Uint8Array, flags?: number): number;
   delete(key: Uint8Array): number;
   entries(): [Uint8Array, Uint8Array][];
@@ -116,6 +117,18 @@ export interface XdpMapHandle {
     update(key: Uint8Array, values: readonly Uint8Array[], flags?: number): number;
     entries(): [Uint8Array, Uint8Array[]][];
   };
+}
+
+/**
+ * A host-side per-CPU value: value_size bytes (every CPU gets it) or, as userspace passes it to
+ * the kernel, one round_up(value_size, 8) slot per CPU.
+ */
+function splitPercpu(value: Uint8Array, valueSize: number): Uint8Array[] {
+  const stride = (valueSize + 7) & ~7;
+  if (value.length <= valueSize || value.length % stride !== 0) return [value];
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < value.length; at += stride) out.push(value.subarray(at, at + valueSize));
+  return out;
 }
 
 export class XdpMaps {
@@ -129,7 +142,7 @@ export class XdpMaps {
           const a = 'peek' in m && typeof m.peek === 'function' ? (m.peek as (k: Uint8Array) => number)(key) : m.lookup(key);
           return a === 0 ? undefined : mem.u8.slice(a, a + m.spec.valueSize);
         },
-        update: (key, value, flags = 0) => m.update(key, value, flags),
+        update: (key, value, flags = 0) => (hasPercpu(m) ? m.updateAll(key, splitPercpu(value, m.spec.valueSize), flags) : m.update(key, value, flags)),
         delete: (key) => m.delete(key),
         entries: () => m.entries(),
       };

@@ -78,3 +78,12 @@ test('map definitions the kernel refuses at creation are refused at load, naming
   const perf = programFrom('mov %r0, 2\nexit', [{ ...base, keySize: 4, valueSize: 4, name: 'perf', type: MapType.PERF_EVENT_ARRAY, maxEntries: 0, flags: 0 }], { cpus: 3 });
   t.is(perf.maps.get('perf')!.entries().length, 3, 'max_entries 0: one slot per CPU, all open');
 });
+
+test('a host update of a per-CPU map sets every CPU: one value for all, or one 8-byte slot per CPU', (t) => {
+  const spec: MapSpec = { name: 'pc', section: '.maps', type: MapType.PERCPU_HASH, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, readOnly: false };
+  const p = programFrom('mov %r0, 2\nexit', [spec], { cpus: 2 });
+  const h = p.maps.get('pc')!;
+  t.is(h.update(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(7, 0, 0, 0)), 0);
+  t.is(h.update(Uint8Array.of(2, 0, 0, 0), Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0)), 0);
+  t.deepEqual(h.percpu!.entries().map(([k, vs]) => [k[0], vs.map((v) => v[0])]), [[1, [7, 7]], [2, [1, 2]]]);
+});
