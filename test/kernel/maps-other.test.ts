@@ -114,3 +114,25 @@ for (const engine of ['interp', 'wasm'] as const) {
     t.deepEqual(report.differences, []);
   });
 }
+
+/** IPv6-sized trie: prefixes of 0/17/48/64/65/96/127/128 bits over 12 significant address bytes. */
+function lpm6(o: number, hi: bigint, lo: number, plen: number): Uint8Array {
+  return op(o, 0, lo, hi, plen);
+}
+const H = 0x0123456789abcdefn;
+const LPM6 = [
+  lpm6(17, H, 0x11223344, 48), lpm6(17, H, 0x11223344, 64), lpm6(17, H, 0x11223344, 65), lpm6(17, H, 0x11223344, 96), lpm6(17, H, 0x11223345, 96),
+  lpm6(17, H, 0x11223344, 127), lpm6(17, 0n, 0, 0), lpm6(17, H ^ (1n << 15n), 0, 17), lpm6(17, H, 0x11223344, 128), lpm6(17, H, 0x11223344, 129),
+  ...[128, 127, 96, 95, 65, 64, 63, 48, 47, 17, 0].map((p) => lpm6(18, H, 0x11223344, p)),
+  lpm6(18, H, 0x99223344, 128), lpm6(18, H, 0x11223345, 128), lpm6(18, H ^ 1n, 0x11223344, 128), lpm6(18, H ^ (1n << 63n), 0, 128), lpm6(18, H ^ (1n << 15n), 7, 128),
+];
+
+for (const engine of ['interp', 'wasm'] as const) {
+  test(`[${engine}] LPM trie with 16-byte keys: matches at byte and bit boundaries up to /128 agree with the kernel`, (t) => {
+    if (!requireKernel(t)) return;
+    const report = diffMaps(compileProg('maps-other', 'v3'), 'maps_other', LPM6, { engine });
+    t.log(`kernel: ${report.kernel.map((r) => (r >>> 0).toString(16)).join(' ')}`);
+    if (report.differences.length > 0) t.log(report.differences.slice(0, 12).join('\n'));
+    t.deepEqual(report.differences, []);
+  });
+}

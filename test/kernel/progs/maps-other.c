@@ -17,6 +17,19 @@ struct {
 	__type(value, __u64);
 } lpm SEC(".maps");
 
+struct lpm6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm6_key);
+	__type(value, __u64);
+} lpm6 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_QUEUE);
 	__uint(max_entries, 4);
@@ -116,6 +129,17 @@ int maps_other(struct xdp_md *ctx)
 		return (__u32)bpf_perf_event_output(ctx, &perf, 1ULL << 52, &v, 8);
 	case 14: return (__u32)bpf_map_push_elem(&bloom, &v32, flags);
 	case 15: return (__u32)bpf_map_peek_elem(&bloom, &v32);
+	case 17: /* lpm6: address = value (8 bytes) + key (4 bytes) + 4 zero bytes; update stores a */
+	case 18: {
+		struct lpm6_key k6 = { .prefixlen = plen };
+
+		__builtin_memcpy(k6.addr, &b, 8);
+		__builtin_memcpy(k6.addr + 8, &key, 4);
+		if (op == 17)
+			return (__u32)bpf_map_update_elem(&lpm6, &k6, &a, flags);
+		p = bpf_map_lookup_elem(&lpm6, &k6);
+		return p ? (__u32)(*p >> 16) : 0xffffffff;
+	}
 	case 16: { /* reserve_dynptr of key bytes (flags byte = flags), write v, submit (value 0) or discard */
 		struct bpf_dynptr d;
 		__u64 before = bpf_ringbuf_query(&rb, BPF_RB_PROD_POS);
