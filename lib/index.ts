@@ -20,6 +20,7 @@ export { forEachInput, InputPacketReader, LINKTYPE_ETHERNET, type InputPacket, t
 export { actionName, parseActions, resultComment, exitLabel, lineLabel, exitRecord, entryRecord } from './replay/annotate.ts';
 export { formatSummary, emptySummary, countResult, type ReplaySummary } from './replay/summary.ts';
 export { seedMaps, dumpMaps, stringifyMapState, decodeBytes, type MapStateJson, type MapEntryJson } from './state/map-state.ts';
+export type { MapEvent, CpuModel } from './vm/maps/vm-map.ts';
 export { encodeBtfValue } from './state/btf-encode.ts';
 export { decodePacket, fieldAt, type DecodedPacket, type DecodedField } from './decode/decode-packet.ts';
 export { parseCbpfListing, runCbpf, validateCbpf, type CbpfInsn } from './filter/cbpf.ts';
