@@ -5,7 +5,8 @@ import { runCbpf } from '../filter/cbpf.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { entryRecord, exitRecord, type RecordContext } from './annotate.ts';
 import { forEachInput, type ForEachInputOptions, type InputPacket } from './input-packets.ts';
-import { countResult, emptySummary, type ReplaySummary } from './summary.ts';
+import { HELPER_NAMES } from '../isa/helper-ids.ts';
+import { countHelpers, countResult, emptySummary, type ReplaySummary } from './summary.ts';
 
 export type CapturePoint = 'entry' | 'exit' | 'both';
 
@@ -75,6 +76,7 @@ export function runContext(iface: InterfaceRecord, record: PacketRecord, options
 export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Array>, sink: Sink | undefined, options: ReplayOptions = {}): Promise<ReplaySummary> {
   const started = performance.now();
   const summary = emptySummary();
+  const helpersBefore = program.vm.helperTotals.slice();
   const capture = options.capture ?? 'exit';
   const label = options.label ?? program.program.name;
   const writer = openWriter(sink, options);
@@ -122,6 +124,7 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
     });
     if (end.truncated !== undefined) summary.truncated = 1;
   } finally {
+    countHelpers(summary, helpersBefore, program.vm.helperTotals, (id) => `bpf_${HELPER_NAMES[id] ?? `helper_${id}`}`);
     summary.interrupted = options.stopped?.() === true;
     summary.elapsedMs = performance.now() - started;
     if (writer !== undefined) await writer.flush();

@@ -23,6 +23,10 @@ export interface ReplaySummary {
   exitLines: Record<string, Record<string, number>>;
   insns: number;
   helperCalls: number;
+  /** Helper name → calls (e.g. `bpf_map_lookup_elem`). */
+  helperCallsByName: Record<string, number>;
+  /** Map operations made by the program: lookup, update, delete, push, pop, peek. */
+  mapOperations: Record<string, number>;
   tailCalls: number;
   printkLines: number;
   redirects: number;
@@ -34,7 +38,7 @@ export interface ReplaySummary {
 export function emptySummary(): ReplaySummary {
   return {
     packetsIn: 0, packetsRun: 0, recordsOut: 0, packetsSelected: 0, notRun: 0, notRunReasons: {}, truncated: 0,
-    verdicts: {}, faults: {}, exitLines: {}, insns: 0, helperCalls: 0, tailCalls: 0, printkLines: 0, redirects: 0,
+    verdicts: {}, faults: {}, exitLines: {}, insns: 0, helperCalls: 0, helperCallsByName: {}, mapOperations: {}, tailCalls: 0, printkLines: 0, redirects: 0,
     elapsedMs: 0, interrupted: false, brokenPipe: false,
   };
 }
@@ -62,6 +66,20 @@ export function countResult(s: ReplaySummary, r: XdpResult): void {
   if (r.redirect !== undefined) s.redirects++;
 }
 
+/** Map helpers by id → the operation they count as (include/uapi/linux/bpf.h ids). */
+const MAP_OPERATIONS: Readonly<Record<number, string>> = { 1: 'lookup', 2: 'update', 3: 'delete', 87: 'push', 88: 'pop', 89: 'peek', 195: 'lookup' };
+
+/** Fill the per-helper and map-operation counts from the VM's helper totals (after − before the run). */
+export function countHelpers(s: ReplaySummary, before: Float64Array, after: Float64Array, name: (id: number) => string): void {
+  for (let id = 0; id < after.length; id++) {
+    const n = after[id]! - (before[id] ?? 0);
+    if (n === 0) continue;
+    s.helperCallsByName[name(id)] = n;
+    const op = MAP_OPERATIONS[id];
+    if (op !== undefined) s.mapOperations[op] = (s.mapOperations[op] ?? 0) + n;
+  }
+}
+
 function pct(n: number, of: number): string {
   return of === 0 ? '0.0%' : `${((100 * n) / of).toFixed(1)}%`;
 }
@@ -87,6 +105,10 @@ export function formatSummary(s: ReplaySummary, topLines = 5): string {
   const faults = Object.entries(s.faults);
   if (faults.length > 0) out.push(`  faults: ${faults.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   out.push(`  instructions ${s.insns}, helper calls ${s.helperCalls}, tail calls ${s.tailCalls}, printk lines ${s.printkLines}`);
+  const helpers = Object.entries(s.helperCallsByName).sort((a, b) => b[1] - a[1]);
+  if (helpers.length > 0) out.push(`  helpers: ${helpers.map(([h, n]) => `${h} ${n}`).join(', ')}`);
+  const ops = Object.entries(s.mapOperations);
+  if (ops.length > 0) out.push(`  map operations: ${ops.map(([o, n]) => `${o} ${n}`).join(', ')}`);
   if (s.truncated > 0) out.push(`  warning: the input ended inside a record; ${s.truncated} truncated packet skipped`);
   if (s.interrupted) out.push('  interrupted: output holds every packet completed before the interrupt');
   return out.join('\n');

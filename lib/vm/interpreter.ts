@@ -178,7 +178,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       // ---- calls ----
       case 0x85:
         if (s === 0) {
-          vm.image = image; vm.pc = pc; vm.helperCalls++; vm.insns = count; vm.depth = depth;
+          vm.image = image; vm.pc = pc; vm.helperCalls++; vm.helperTotals[i]!++; vm.insns = count; vm.depth = depth;
           vm.helpers[i]!(vm);
           count = vm.insns;
           if (vm.fault !== undefined) return;

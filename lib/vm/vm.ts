@@ -60,6 +60,8 @@ export class Vm {
   // ---- per-run state ----
   insns = 0;
   helperCalls = 0;
+  /** Calls per helper id over the VM's whole life (not reset per run): the replay summary's helper and map-operation counts. */
+  readonly helperTotals = new Float64Array(256);
   tailCalls = 0;
   fault: VmFault | undefined;
   /** Set by bpf_tail_call: the interpreter switches to it after the helper returns. */

@@ -190,3 +190,18 @@ test('usage errors exit 2, unknown programs list the available ones and exit 1',
   t.is(nonEthernet.status, 2);
   t.regex(nonEthernet.stderr, /syntax error/);
 });
+
+test('the summary counts calls per helper and map operations, the same on both engines', async (t) => {
+  const input = readFileSync(MIXED_PCAP);
+  const counts = [];
+  for (const engine of ['interp', 'wasm'] as const) {
+    const prog = loadXdpProgram(loadObject(readFileSync(samplePath('firewall')), { name: 'firewall' }), { engine });
+    const s = await replay(prog, once(input), undefined);
+    const calls = Object.values(s.helperCallsByName).reduce((a, b) => a + b, 0);
+    t.is(calls, s.helperCalls, `${engine}: per-helper counts add up to the total`);
+    t.true((s.mapOperations['lookup'] ?? 0) > 0);
+    t.is(s.mapOperations['lookup'], s.helperCallsByName['bpf_map_lookup_elem']);
+    counts.push(s.helperCallsByName);
+  }
+  t.deepEqual(counts[0], counts[1]);
+});

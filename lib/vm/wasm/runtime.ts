@@ -30,6 +30,8 @@ export interface CompiledImage {
   readonly run: RunFn;
 }
 
+const HELPER_MAP_LOOKUP_ELEM = 1;
+
 export class WasmEngine {
   private readonly vm: Vm;
   private readonly memory: WasmMemory;
@@ -58,7 +60,7 @@ export class WasmEngine {
     const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps });
     const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info;
     const helper = (id: number, pc: number): number => {
-      vm.image = image; vm.pc = pc; vm.helperCalls++;
+      vm.image = image; vm.pc = pc; vm.helperCalls++; vm.helperTotals[id]!++;
       L[0] = regs[0]!; H[0] = regs[1]!; L[1] = regs[2]!; H[1] = regs[3]!; L[2] = regs[4]!; H[2] = regs[5]!;
       L[3] = regs[6]!; H[3] = regs[7]!; L[4] = regs[8]!; H[4] = regs[9]!; L[5] = regs[10]!; H[5] = regs[11]!;
       if (CALLBACK_HELPER_IDS.has(id)) {
@@ -88,6 +90,7 @@ export class WasmEngine {
       info[8] = 0;
       const status = c.run(0, count, vm.budget, 0);
       vm.helperCalls += info[8]!;
+      vm.helperTotals[HELPER_MAP_LOOKUP_ELEM] += info[8]!; // the only helper calls made inside wasm: inlined array lookups
       count = info[2]!;
       vm.insns = count;
       switch (status) {
