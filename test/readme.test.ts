@@ -58,3 +58,14 @@ test.serial('the tshark recipes select what they say', (t) => {
     if (line.includes('packet_id == 17')) t.is(rows.length, 1);
   }
 });
+
+test('the README helper table has a row for every helper id the kernel allows for XDP', async (t) => {
+  const { XDP_ALLOWED_HELPERS } = await import('../lib/vm/helpers/xdp-allowed.ts');
+  const table = README.slice(README.indexOf('| id | helper | cap | status |'));
+  const listed = new Set<number>();
+  for (const row of table.split('\n').filter((l) => /^\| \d/.test(l))) {
+    for (const n of row.split('|')[1]!.split(',')) listed.add(Number(n.trim()));
+  }
+  t.deepEqual([...XDP_ALLOWED_HELPERS].filter((id) => !listed.has(id)), [], 'allowed helpers missing from the table');
+  t.deepEqual([...listed].filter((id) => !XDP_ALLOWED_HELPERS.has(id)), [], 'table rows for helpers XDP may not call');
+});
