@@ -83,8 +83,6 @@ export class PcapngWriter {
   private view: DataView;
   /** The batch as a Buffer (same memory) for encoding comments in place. */
   private bytes: Buffer;
-  /** UTF-8 lengths of the current packet's comments (reused). */
-  private readonly commentLens: number[] = [];
   private len = 0;
   private linkType: number | undefined;
   private interfaces = 0;
@@ -141,27 +139,22 @@ export class PcapngWriter {
     let optLen = 0;
     const nVerdicts = verdicts === undefined ? 0 : verdicts.length;
     for (let i = 0; i < nVerdicts; i++) optLen += 4 + pad4(1 + verdictDataLength(verdicts![i]!));
-    // Comments are measured here and encoded straight into the batch below (no per-packet buffers).
+    // Comments are encoded straight into the batch below (no per-packet buffers, one pass over
+    // each string): room is reserved for the worst case (3 UTF-8 bytes per UTF-16 unit) and the
+    // block length is fixed up once the real lengths are known.
     const nComments = comments === undefined ? 0 : comments.length;
-    const commentLens = this.commentLens;
-    for (let i = 0; i < nComments; i++) {
-      const n = Buffer.byteLength(comments![i]!, 'utf8');
-      if (n > 0xffff) throw new XdpReplayError('OPTION_TOO_LONG', `pcapng writer: comment of ${n} UTF-8 bytes exceeds the 65535-byte option limit`);
-      commentLens[i] = n;
-      optLen += 4 + pad4(n);
-    }
+    for (let i = 0; i < nComments; i++) optLen += 4 + pad4(comments![i]!.length * 3);
     if (p.flags !== undefined) optLen += 8;
     if (p.packetId !== undefined) optLen += 12;
     if (p.queue !== undefined) optLen += 8;
     if (optLen > 0) optLen += 4; // opt_endofopt
-    const total = EPB_FIXED + padded + optLen;
-    const wait = this.len + total > this.buf.length ? this.handOver(total) : undefined;
+    const bound = EPB_FIXED + padded + optLen; // ≥ the block's length (comments at their worst case)
+    const wait = this.len + bound > this.buf.length ? this.handOver(bound) : undefined;
     const buf = this.buf;
     const v = this.view;
     let at = this.len;
     const ts = p.tsNs;
     v.setUint32(at, BlockType.EPB, true);
-    v.setUint32(at + 4, total, true);
     v.setUint32(at + 8, p.interfaceId, true);
     // Timestamp high word first, then low word (§4.3): write the u64 little-endian, then swap
     // the halves — no BigInt arithmetic (and no allocation) on the hot path.
@@ -186,10 +179,10 @@ export class PcapngWriter {
         }
       }
       for (let i = 0; i < nComments; i++) {
-        const n = commentLens[i]!;
-        at = this.optionHeader(at, OptionCode.COMMENT, n);
-        this.bytes.write(comments![i]!, at, n, 'utf8');
-        at = this.zeroPad(at + n);
+        const n = this.bytes.write(comments![i]!, at + 4, 'utf8');
+        if (n > 0xffff) throw new XdpReplayError('OPTION_TOO_LONG', `pcapng writer: comment of ${n} UTF-8 bytes exceeds the 65535-byte option limit`);
+        this.optionHeader(at, OptionCode.COMMENT, n);
+        at = this.zeroPad(at + 4 + n);
       }
       if (p.flags !== undefined) {
         at = this.optionHeader(at, EpbOption.FLAGS, 4);
@@ -208,7 +201,9 @@ export class PcapngWriter {
       }
       at = this.optionHeader(at, OptionCode.ENDOFOPT, 0);
     }
-    v.setUint32(at, total, true);
+    const length = at + 4 - this.len;
+    v.setUint32(this.len + 4, length, true);
+    v.setUint32(at, length, true);
     this.len = at + 4;
     this.packets++;
     return wait;

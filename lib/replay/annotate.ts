@@ -61,7 +61,10 @@ function redirectText(r: XdpResult): string | undefined {
  */
 export function resultComment(r: XdpResult): string {
   if (r.notRun !== undefined) return `not run: ${r.notRun}`;
-  const head = [actionName(r.action), exitLabel(r), `insns=${r.insns}`];
+  const first = `${actionName(r.action)} ${exitLabel(r)} insns=${r.insns}`;
+  // The common case, on the per-packet path: nothing else to say.
+  if (r.tailCalls === 0 && r.redirect === undefined && r.meta.length === 0 && r.fragBytes === undefined && r.fault === undefined && r.printk.length === 0) return first;
+  const head = [first];
   if (r.tailCalls > 0) head.push(`tail_calls=${r.tailCalls}`);
   const redirect = redirectText(r);
   if (redirect !== undefined) head.push(redirect);
