@@ -37,8 +37,17 @@ export function lineLabel(line: SourceLine | undefined): string | undefined {
   return label;
 }
 
-/** Where a run ended: source line when known, else `prog+insn`. */
+/** A source line that states a verdict: a `return` or an XDP action name. */
+const DECIDES = /\breturn\b|\bXDP_[A-Z]+\b/;
+
+/**
+ * Where a run decided its verdict, as `file.c:42`: the line of the `return` that produced r0's
+ * value (XdpResult.verdictLine) when the compiler's shared epilogue put the exit instruction on
+ * another line; otherwise the exit instruction's line; `prog+insn` without line info.
+ */
 export function exitLabel(r: XdpResult): string {
+  const v = r.verdictLine;
+  if (v !== undefined && v !== r.line && v.line !== 0 && DECIDES.test(v.text)) return lineLabel(v)!;
   return lineLabel(r.line) ?? `${r.exitProgram}+${r.exitInsn}`;
 }
 

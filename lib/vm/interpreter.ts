@@ -30,7 +30,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
   let image = entry;
   let words = image.word, offs = image.off, imms = image.imm;
   let pc = startPc, count = startCount, depth = baseDepth;
-  const retPc = vm.frameReturnPc, retImage = vm.frameReturnImage, saved = vm.frameSaved;
+  const retPc = vm.frameReturnPc, retImage = vm.frameReturnImage, saved = vm.frameSaved, O = vm.origin, savedO = vm.frameOrigin;
   L[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE; H[10] = 0;
 
   for (;;) {
@@ -64,11 +64,12 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       case 0x9f: divmod64(L, H, d, L[s]!, H[s]!, true, offs[pc] === 1); break;
       case 0xa7: L[d] ^= i; H[d] ^= i >> 31; break;
       case 0xaf: L[d] ^= L[s]!; H[d] ^= H[s]!; break;
-      case 0xb7: L[d] = i; H[d] = i >> 31; break;
+      case 0xb7: L[d] = i; H[d] = i >> 31; O[d] = pc; break;
       case 0xbf: {
         const o = offs[pc]!;
         if (o === 0) { L[d] = L[s]!; H[d] = H[s]!; }
         else { const v = o === 8 ? (L[s]! << 24) >> 24 : o === 16 ? (L[s]! << 16) >> 16 : L[s]!; L[d] = v; H[d] = v >> 31; }
+        O[d] = O[s]!;
         break;
       }
       case 0xc7: arsh64(L, H, d, i & 63); break;
@@ -110,11 +111,12 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       }
       case 0xa4: L[d] ^= i; H[d] = 0; break;
       case 0xac: L[d] ^= L[s]!; H[d] = 0; break;
-      case 0xb4: L[d] = i; H[d] = 0; break;
+      case 0xb4: L[d] = i; H[d] = 0; O[d] = pc; break;
       case 0xbc: {
         const o = offs[pc]!;
         L[d] = o === 8 ? (L[s]! << 24) >> 24 : o === 16 ? (L[s]! << 16) >> 16 : L[s]!;
         H[d] = 0;
+        O[d] = O[s]!;
         break;
       }
       case 0xc4: L[d] = L[d]! >> (i & 31); H[d] = 0; break;
@@ -182,7 +184,9 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
           vm.helpers[i]!(vm);
           count = vm.insns;
           if (vm.fault !== undefined) return;
+          O[0] = pc;
           if (vm.tailTarget !== undefined) {
+            O.fill(-1);
             image = vm.tailTarget; vm.tailTarget = undefined;
             words = image.word; offs = image.off; imms = image.imm;
             pc = -1;
@@ -197,6 +201,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
           const b = depth * 8;
           saved[b] = L[6]!; saved[b + 1] = H[6]!; saved[b + 2] = L[7]!; saved[b + 3] = H[7]!;
           saved[b + 4] = L[8]!; saved[b + 5] = H[8]!; saved[b + 6] = L[9]!; saved[b + 7] = H[9]!;
+          savedO[depth * 4] = O[6]!; savedO[depth * 4 + 1] = O[7]!; savedO[depth * 4 + 2] = O[8]!; savedO[depth * 4 + 3] = O[9]!;
           depth++;
           L[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE;
           pc += i;
@@ -209,6 +214,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
           const b = depth * 8;
           L[6] = saved[b]!; H[6] = saved[b + 1]!; L[7] = saved[b + 2]!; H[7] = saved[b + 3]!;
           L[8] = saved[b + 4]!; H[8] = saved[b + 5]!; L[9] = saved[b + 6]!; H[9] = saved[b + 7]!;
+          O[6] = savedO[depth * 4]!; O[7] = savedO[depth * 4 + 1]!; O[8] = savedO[depth * 4 + 2]!; O[9] = savedO[depth * 4 + 3]!;
         }
         L[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE;
         pc = retPc[depth]!;
@@ -218,15 +224,15 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
         }
         break;
       // ---- lddw (constant resolved at load) ----
-      case 0x18: L[d] = i; H[d] = image.immHi[pc]!; pc++; break;
+      case 0x18: L[d] = i; H[d] = image.immHi[pc]!; O[d] = pc; pc++; break;
       // ---- loads (effective address = reg + off; a register with high bits set is no address) ----
-      case 0x61: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 4); L[d] = view.getInt32(a, true); H[d] = 0; break; }
-      case 0x69: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 2); L[d] = view.getUint16(a, true); H[d] = 0; break; }
-      case 0x71: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 1); L[d] = u8[a]!; H[d] = 0; break; }
-      case 0x79: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 8, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 8); L[d] = view.getInt32(a, true); H[d] = view.getInt32(a + 4, true); break; }
-      case 0x81: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 4); L[d] = view.getInt32(a, true); H[d] = L[d]! >> 31; break; }
-      case 0x89: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 2); L[d] = view.getInt16(a, true); H[d] = L[d]! >> 31; break; }
-      case 0x91: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 1); L[d] = view.getInt8(a); H[d] = L[d]! >> 31; break; }
+      case 0x61: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 4); L[d] = view.getInt32(a, true); H[d] = 0; O[d] = pc; break; }
+      case 0x69: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 2); L[d] = view.getUint16(a, true); H[d] = 0; O[d] = pc; break; }
+      case 0x71: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 1); L[d] = u8[a]!; H[d] = 0; O[d] = pc; break; }
+      case 0x79: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 8, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 8); L[d] = view.getInt32(a, true); H[d] = view.getInt32(a + 4, true); O[d] = pc; break; }
+      case 0x81: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 4); L[d] = view.getInt32(a, true); H[d] = L[d]! >> 31; O[d] = pc; break; }
+      case 0x89: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 2); L[d] = view.getInt16(a, true); H[d] = L[d]! >> 31; O[d] = pc; break; }
+      case 0x91: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 1); L[d] = view.getInt8(a); H[d] = L[d]! >> 31; O[d] = pc; break; }
       // ---- stores ----
       case 0x62: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 4); view.setInt32(a, i, true); break; }
       case 0x6a: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 2); view.setInt16(a, i, true); break; }

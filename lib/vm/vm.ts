@@ -82,6 +82,15 @@ export class Vm {
   readonly frameReturnPc = new Int32Array(MAX_CALL_FRAMES);
   readonly frameReturnImage: ProgramImage[] = [];
   readonly frameSaved = new Int32Array(MAX_CALL_FRAMES * 8);
+  /**
+   * Verdict origin: per register, the pc of the instruction that produced its value (mov of a
+   * constant, load, lddw, helper call), carried by register moves, saved with r6..r9 across
+   * bpf-to-bpf calls. At exit, origin[0] says where the returned verdict came from — the line
+   * of `return XDP_DROP;`, which clang's shared epilogue hides from the exit instruction.
+   * -1 = unknown. The compiled engine keeps the same values in its scratch page.
+   */
+  readonly origin = new Int32Array(11).fill(-1);
+  readonly frameOrigin = new Int32Array(MAX_CALL_FRAMES * 4);
 
   constructor(mem: VmMemory, maps: VmMap[], helpers: (Helper | undefined)[], options: { budget: number; seed: number }) {
     this.mem = mem;
@@ -181,8 +190,10 @@ export class Vm {
     const L = this.L, H = this.H;
     const l6 = L[6]!, h6 = H[6]!, l7 = L[7]!, h7 = H[7]!, l8 = L[8]!, h8 = H[8]!, l9 = L[9]!, h9 = H[9]!;
     const pc = this.pc, exitPc = this.exitPc, helperDepth = this.depth;
+    const origins = this.origin.slice(); // the callback's registers are not the caller's (r0's origin is set by the helper call)
     executeFrom(this, image, target, depth, this.insns);
     if (this.fault !== undefined) return false;
+    this.origin.set(origins);
     L[6] = l6; H[6] = h6; L[7] = l7; H[7] = h7; L[8] = l8; H[8] = h8; L[9] = l9; H[9] = h9;
     L[10] = stackFrameAddr(helperDepth) + STACK_FRAME_SIZE; H[10] = 0;
     this.image = image; this.pc = pc; this.exitPc = exitPc; this.depth = helperDepth;

@@ -89,6 +89,13 @@ export interface XdpResult {
   /** Program whose image holds exitInsn (differs from the entry after a tail call). */
   exitProgram: string;
   line?: SourceLine;
+  /**
+   * Where the returned value was made (in `exitProgram`): the constant, load or helper call whose
+   * value reached r0 through register moves — the `return XDP_DROP;` that a shared epilogue hides
+   * from `exitInsn`. Undefined after a fault or when r0 was computed by arithmetic only.
+   */
+  verdictInsn?: number;
+  verdictLine?: SourceLine;
   /** Instructions executed (all programs of the invocation). */
   insns: number;
   helperCalls: number;
@@ -264,6 +271,7 @@ export class XdpProgram {
     setupFrame(vm, frame, options.ifindex ?? 1, options.rxQueue ?? 0);
     const L = vm.L, H = vm.H;
     L.fill(0); H.fill(0);
+    vm.origin.fill(-1);
     L[1] = CTX_ADDR;
     if (this.wasm !== undefined && vm.trace === undefined) this.wasm.execute(vm, this.image);
     else execute(vm, this.image);
@@ -291,6 +299,12 @@ export class XdpProgram {
     };
     const line = image.lines[exitInsn];
     if (line !== undefined) result.line = line;
+    const verdictInsn = vm.origin[0]!;
+    if (fault === undefined && verdictInsn >= 0) {
+      result.verdictInsn = verdictInsn;
+      const vline = image.lines[verdictInsn];
+      if (vline !== undefined) result.verdictLine = vline;
+    }
     if (fault !== undefined) result.fault = fault;
     if (vm.redirect !== undefined) result.redirect = vm.redirect;
     if (frame.length > MAX_LINEAR) result.fragBytes = frame.length - MAX_LINEAR;

@@ -205,3 +205,12 @@ test('the summary counts calls per helper and map operations, the same on both e
   }
   t.deepEqual(counts[0], counts[1]);
 });
+
+test('comments and the summary name the return that decided the verdict, not the shared epilogue', async (t) => {
+  const { out, summary } = await replayToBytes('redirect', 'xdp_redirect', readFileSync(MIXED_PCAP));
+  t.deepEqual(Object.keys(summary.exitLines['XDP_REDIRECT'] ?? {}), ['redirect.c:65']);
+  t.true(Object.keys(summary.exitLines['XDP_PASS'] ?? {}).length > 1, 'PASS verdicts come from more than one place');
+  const redirected = records(out).packets.filter((p) => p.verdicts[0]?.action === 4n);
+  t.true(redirected.length > 0);
+  for (const p of redirected) t.regex(p.comments[0]!, /^XDP_REDIRECT redirect\.c:65 insns=\d+/);
+});

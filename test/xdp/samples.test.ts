@@ -18,3 +18,34 @@ for (const sample of SAMPLES) {
     t.true(run > 0);
   });
 }
+
+for (const sample of SAMPLES) {
+  test(`both engines agree on where the ${sample} sample's verdicts were made`, (t) => {
+    const load = (engine: 'interp' | 'wasm') =>
+      loadXdpProgramFromElf(readFileSync(samplePath(sample)), { name: `${sample}.bpf.o`, engine, ...(sample === 'tailcall' ? { program: 'xdp_dispatch' } : {}) });
+    const interp = load('interp'), wasm = load('wasm');
+    let known = 0;
+    for (const p of packets) {
+      const a = interp.run(p.data, { tsNs: p.tsNs }), b = wasm.run(p.data, { tsNs: p.tsNs });
+      t.is(a.verdictInsn, b.verdictInsn);
+      t.deepEqual(a.verdictLine, b.verdictLine);
+      if (a.verdictInsn !== undefined) known++;
+    }
+    t.true(known > 0);
+  });
+}
+
+test('the verdict origin follows the returned value back to its return statement', (t) => {
+  const prog = loadXdpProgramFromElf(readFileSync(samplePath('redirect')), { name: 'redirect.bpf.o', engine: 'interp' });
+  const seen = new Map<number, Set<string>>();
+  for (const p of packets) {
+    const r = prog.run(p.data, { tsNs: p.tsNs });
+    if (r.notRun !== undefined || r.verdictLine === undefined) continue;
+    const lines = seen.get(r.action) ?? new Set<string>();
+    lines.add(r.verdictLine.text.trim());
+    seen.set(r.action, lines);
+  }
+  // XDP_REDIRECT comes from `return bpf_redirect(…)` or `return bpf_redirect_map(…)`, whose helper call made r0.
+  t.true([...(seen.get(4) ?? [])].every((text) => /return bpf_redirect/.test(text)), JSON.stringify([...(seen.get(4) ?? [])]));
+  t.true((seen.get(4)?.size ?? 0) > 0);
+});

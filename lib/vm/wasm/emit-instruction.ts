@@ -3,7 +3,7 @@ import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from '../memory.ts';
 import { dispatch, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, setFrame, spillRegs, type FuncContext } from './compile.ts';
 import type { Code } from './module-builder.ts';
 import { Op } from './opcodes.ts';
-import { HelperStatus, INFO, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
+import { HelperStatus, INFO, ORIGIN, ORIGIN_FRAMES, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
 
 /**
  * One eBPF instruction as WebAssembly, with the interpreter's semantics case for case
@@ -35,6 +35,16 @@ const LOAD: Record<number, [number, number]> = {
 };
 const STORE_OP: Record<number, number> = { 4: Op.i64_store32, 2: Op.i64_store16, 1: Op.i64_store8, 8: Op.i64_store };
 
+/** Verdict origin (Vm.origin): register `d` now holds a value made at `pc`. */
+function originAt(c: Code, d: number, pc: number): void {
+  c.i32Const(0).i32Const(pc).mem(Op.i32_store, ORIGIN + 4 * d);
+}
+
+/** Verdict origin: `d` now holds `s`'s value. */
+function originCopy(c: Code, d: number, s: number): void {
+  c.i32Const(0).i32Const(0).mem(Op.i32_load, ORIGIN + 4 * s).mem(Op.i32_store, ORIGIN + 4 * d);
+}
+
 export function emitInstruction(f: FuncContext, pc: number, j: number): void {
   const { c, image } = f;
   const code = image.op[pc]!, d = image.dst[pc]!, s = image.src[pc]!, off = image.off[pc]!, imm = image.imm[pc]!;
@@ -52,6 +62,7 @@ export function emitInstruction(f: FuncContext, pc: number, j: number): void {
         src64();
         if (x && off === 8) c.op(Op.i64_extend8_s); else if (x && off === 16) c.op(Op.i64_extend16_s); else if (x && off === 32) c.op(Op.i64_extend32_s);
         c.set(R(d));
+        if (x) originCopy(c, d, s); else originAt(c, d, pc);
         return;
       }
       if (aop === 0x30 || aop === 0x90) { divmod64(f, d, s, x, imm, aop === 0x90, off === 1); return; }
@@ -66,6 +77,7 @@ export function emitInstruction(f: FuncContext, pc: number, j: number): void {
         src32();
         if (x && off === 8) c.op(Op.i32_extend8_s); else if (x && off === 16) c.op(Op.i32_extend16_s);
         c.op(Op.i64_extend_i32_u).set(R(d));
+        if (x) originCopy(c, d, s); else originAt(c, d, pc);
         return;
       }
       if (aop === 0x30 || aop === 0x90) { divmod32(f, d, s, x, imm, aop === 0x90, off === 1); return; }
@@ -95,12 +107,14 @@ export function emitInstruction(f: FuncContext, pc: number, j: number): void {
     case 0: { // lddw
       const v = (BigInt(image.immHi[pc]!) << 32n) | BigInt(imm >>> 0);
       c.i64Const(v).set(R(d));
+      originAt(c, d, pc);
       return;
     }
     case 1: { // LDX
       const [op, size] = LOAD[code]!;
       address(f, pc, j, s, off, size, false);
       c.mem(op, addrOffset(s, off, size)).set(R(d));
+      originAt(c, d, pc);
       return;
     }
     case 2: case 3: { // ST, STX, atomics
@@ -295,6 +309,7 @@ function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
     c.end();
   }
   if (inline) c.end();
+  originAt(c, 0, pc);
 }
 
 /** bpf-to-bpf call: push the return pc and r6..r9, next frame, jump. Ends its block (count exact). */
@@ -307,6 +322,7 @@ function bpfCall(f: FuncContext, pc: number, imm: number): void {
   c.end();
   c.get(L.depth).i32Const(FRAME_BYTES).op(Op.i32_mul).tee(L.x).i32Const(pc + 1).mem(Op.i32_store, FRAMES);
   for (let r = 6; r <= 9; r++) c.get(L.x).get(R(r)).mem(Op.i64_store, FRAMES + 8 * (r - 5));
+  for (let r = 6; r <= 9; r++) c.get(L.depth).i32Const(16).op(Op.i32_mul).i32Const(0).mem(Op.i32_load, ORIGIN + 4 * r).mem(Op.i32_store, ORIGIN_FRAMES + 4 * (r - 6));
   c.get(L.depth).i32Const(1).op(Op.i32_add).set(L.depth);
   setFrame(c);
   jumpTo(f, pc + imm + 1);
@@ -322,6 +338,7 @@ function exit(f: FuncContext, pc: number): void {
   c.end();
   c.get(L.depth).i32Const(1).op(Op.i32_sub).tee(L.depth).i32Const(FRAME_BYTES).op(Op.i32_mul).set(L.x);
   for (let r = 6; r <= 9; r++) c.get(L.x).mem(Op.i64_load, FRAMES + 8 * (r - 5)).set(R(r));
+  for (let r = 6; r <= 9; r++) c.i32Const(0).get(L.depth).i32Const(16).op(Op.i32_mul).mem(Op.i32_load, ORIGIN_FRAMES + 4 * (r - 6)).mem(Op.i32_store, ORIGIN + 4 * r);
   setFrame(c);
   c.get(L.x).mem(Op.i32_load, FRAMES);
   dispatch(f);

@@ -7,7 +7,7 @@ import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_
 import type { ProgramImage } from '../verify.ts';
 import type { Vm } from '../vm.ts';
 import { compileImage, unsupportedReason, type InlineArrayMap } from './compile.ts';
-import { HelperStatus, INFO, REGS, Status } from './scratch.ts';
+import { HelperStatus, INFO, ORIGIN, REGS, Status } from './scratch.ts';
 import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
 /**
@@ -38,6 +38,8 @@ export class WasmEngine {
   private readonly compiled = new Map<ProgramImage, CompiledImage>();
   private readonly info: Int32Array;
   private readonly regs: Int32Array;
+  /** Verdict origins of r0..r10 as the compiled code keeps them (scratch ORIGIN). */
+  private readonly origins: Int32Array;
 
   constructor(vm: Vm, memory: WasmMemory) {
     if (memory.buffer !== vm.mem.buffer) throw new RangeError('wasm engine: the memory is not the VM store');
@@ -45,6 +47,7 @@ export class WasmEngine {
     this.memory = memory;
     this.info = new Int32Array(vm.mem.buffer, INFO, 9);
     this.regs = new Int32Array(vm.mem.buffer, REGS, 22);
+    this.origins = new Int32Array(vm.mem.buffer, ORIGIN, 11);
   }
 
   /** Compile (or fetch) the module for `image`; throws ObjectError('WASM_UNSUPPORTED') for what it cannot model. */
@@ -86,6 +89,7 @@ export class WasmEngine {
     for (let r = 0; r < 10; r++) { regs[2 * r] = L[r]!; regs[2 * r + 1] = H[r]!; }
     let c = this.compile(entry);
     let count = 0;
+    this.origins.fill(-1);
     for (;;) {
       info[8] = 0;
       const status = c.run(0, count, vm.budget, 0);
@@ -97,6 +101,7 @@ export class WasmEngine {
         case EXIT:
           for (let r = 0; r <= 10; r++) { L[r] = regs[2 * r]!; H[r] = regs[2 * r + 1]!; }
           vm.image = c.image; vm.exitPc = info[1]!;
+          vm.origin.set(this.origins);
           return;
         case MEM_FAULT: {
           vm.image = c.image; vm.pc = info[1]!;
@@ -118,6 +123,7 @@ export class WasmEngine {
         case TAIL_CALL: {
           const target = vm.tailTarget!;
           vm.tailTarget = undefined;
+          this.origins.fill(-1);
           c = this.compile(target);
           break;
         }

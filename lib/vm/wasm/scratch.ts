@@ -8,6 +8,8 @@
  *          helper calls made inside wasm (inlined lookups)
  *   0x200  registers r0..r10 as i64 (entry, exit, helper arguments/result, tail calls)
  *   0x300  call frames k = 0..7: return pc (i32) at +0, r6..r9 (i64) at +8 .. +40
+ *   0x500  verdict origin of r0..r10 (i32 pcs, -1 unknown; see Vm.origin)
+ *   0x540  call frames k = 0..7: origins of r6..r9 (i32) at +0 .. +12
  */
 import { CTX_ADDR } from '../memory.ts';
 
@@ -22,6 +24,8 @@ export const INFO = 0x100;
 export const REGS = 0x200;
 export const FRAMES = 0x300;
 export const FRAME_BYTES = 40;
+export const ORIGIN = 0x500;
+export const ORIGIN_FRAMES = 0x540;
 
 /** Run statuses returned by a compiled function. */
 export const Status = { EXIT: 0, MEM_FAULT: 1, BUDGET: 2, CALL_DEPTH: 3, HELPER_FAULT: 4, TAIL_CALL: 5 } as const;
