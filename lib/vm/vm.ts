@@ -91,6 +91,8 @@ export class Vm {
    */
   readonly origin = new Int32Array(11).fill(-1);
   readonly frameOrigin = new Int32Array(MAX_CALL_FRAMES * 4);
+  /** The caller's origins while a callback runs, per callback depth (no allocation per bpf_loop iteration). */
+  private readonly callbackOrigin = new Int32Array(MAX_CALL_FRAMES * 11);
 
   constructor(mem: VmMemory, maps: VmMap[], helpers: (Helper | undefined)[], options: { budget: number; seed: number }) {
     this.mem = mem;
@@ -190,10 +192,12 @@ export class Vm {
     const L = this.L, H = this.H;
     const l6 = L[6]!, h6 = H[6]!, l7 = L[7]!, h7 = H[7]!, l8 = L[8]!, h8 = H[8]!, l9 = L[9]!, h9 = H[9]!;
     const pc = this.pc, exitPc = this.exitPc, helperDepth = this.depth;
-    const origins = this.origin.slice(); // the callback's registers are not the caller's (r0's origin is set by the helper call)
+    // The callback's registers are not the caller's (r0's origin is set by the helper call).
+    const saved = this.callbackOrigin, origin = this.origin, at = depth * 11;
+    for (let r = 0; r < 11; r++) saved[at + r] = origin[r]!;
     executeFrom(this, image, target, depth, this.insns);
     if (this.fault !== undefined) return false;
-    this.origin.set(origins);
+    for (let r = 0; r < 11; r++) origin[r] = saved[at + r]!;
     L[6] = l6; H[6] = h6; L[7] = l7; H[7] = h7; L[8] = l8; H[8] = h8; L[9] = l9; H[9] = h9;
     L[10] = stackFrameAddr(helperDepth) + STACK_FRAME_SIZE; H[10] = 0;
     this.image = image; this.pc = pc; this.exitPc = exitPc; this.depth = helperDepth;
