@@ -3,14 +3,14 @@ import type { ProgramImage } from '../verify.ts';
 import { emitInstruction } from './emit-instruction.ts';
 import { Code, ModuleBuilder } from './module-builder.ts';
 import { Op, ValType } from './opcodes.ts';
-import { FRAME_BYTES, FRAMES, INFO, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
+import { FRAME_BYTES, FRAMES, INFO, ORIGIN, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
 
 /**
  * eBPF → WebAssembly, one module per verified program image, built at load time.
  *
  * Module: imports `env.mem` (the VM's store: same addresses, same map storage as the
- * interpreter) and `env.helper(id, pc) → status`; exports `run(pc, count, budget, depth)` and
- * `precise(…)`. Both are the same program: registers r0..r10 are i64 locals, control flow is
+ * interpreter) and `env.helper(id, pc) → status`; exports `run(pc, count, budget, depth, entry, r1)`
+ * and `precise(…)` (see Entry). Both are the same program: registers r0..r10 are i64 locals, control flow is
  * a `loop` around nested blocks, one per basic block, in program order — forward jumps are a
  * plain `br` to the block that ends just before their target, backward jumps and returns set
  * `pc` and re-enter the `br_table` dispatch at the loop head.
@@ -38,12 +38,21 @@ export interface CompileOptions {
 /** What an inlined array lookup needs: the handle `lddw` yields, and the value layout. */
 export interface InlineArrayMap { handle: number; start: number; stride: number; maxEntries: number }
 
+/**
+ * How a run function starts (its `entry` parameter). RESUME: registers from the scratch page,
+ * origins as they are (run → precise). RELOAD: registers from the scratch page, origins reset,
+ * run-info word 8 zeroed (a tail call, or an entry with registers other than r1 set). FRESH: r1
+ * = the `r1` parameter (unsigned), every other register 0, origins reset, word 8 zeroed — the
+ * common entry, without the JS register copies.
+ */
+export const Entry = { RESUME: 0, RELOAD: 1, FRESH: 2 } as const;
+
 /** Parameter and local indices shared by the two run functions. */
 export const L = {
-  pc: 0, count: 1, budget: 2, depth: 3,
+  pc: 0, count: 1, budget: 2, depth: 3, entry: 4, r1: 5,
   /** r0..r10: L.reg + n */
-  reg: 4,
-  fp: 15, a: 16, t: 17, x: 18, st: 19,
+  reg: 6,
+  fp: 17, a: 18, t: 19, x: 20, st: 21,
 } as const;
 
 export interface BlockPlan {
@@ -126,8 +135,8 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
   const helperFn = mb.importFunc('env', 'helper', [ValType.i32, ValType.i32], [ValType.i32]);
   mb.importMemory('env', 'mem', options.pages);
   const check = mb.func('check', [ValType.i64, ValType.i64, ValType.i32, ValType.i32], [ValType.i32], { paramNames: ['addr', 'base', 'size', 'write'] });
-  const params = [ValType.i32, ValType.i32, ValType.i32, ValType.i32];
-  const names = ['pc', 'count', 'budget', 'depth'];
+  const params = [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32];
+  const names = ['pc', 'count', 'budget', 'depth', 'entry', 'r1'];
   const run = mb.func('run', params, [ValType.i32], { exported: true, paramNames: names });
   const precise = mb.func('precise', params, [ValType.i32], { exported: true, paramNames: names });
   emitCheck(check.code, options.regions);
@@ -179,8 +188,16 @@ function emitCheck(c: Code, regions: readonly Region[]): void {
 function emitRunFunction(f: FuncContext): void {
   const { c, image, plan } = f;
   const n = plan.starts.length;
-  // Entry: registers from the scratch page, frame pointer from the depth.
+  // Entry (see Entry): registers, origins, frame pointer from the depth.
+  c.get(L.entry).i32Const(Entry.FRESH).op(Op.i32_eq).if();
+  c.get(L.r1).op(Op.i64_extend_i32_u).set(L.reg + 1);
+  c.else();
   for (let r = 0; r < 10; r++) c.i32Const(0).mem(Op.i64_load, REGS + 8 * r).set(L.reg + r);
+  c.end();
+  c.get(L.entry).if();
+  for (let r = 0; r < 11; r += 2) c.i32Const(0).i64Const(-1n).mem(r === 10 ? Op.i64_store32 : Op.i64_store, ORIGIN + 4 * r);
+  c.i32Const(0).i32Const(0).mem(Op.i32_store, INFO + 32);
+  c.end();
   setFrame(c);
   c.loop();
   for (let k = n - 1; k >= 0; k--) c.block();
@@ -220,7 +237,7 @@ function emitBlock(f: FuncContext, b: number): void {
     c.i32Const(Status.BUDGET).op(Op.return);
   } else {
     spillRegs(c);
-    c.i32Const(start).get(L.count).get(L.budget).get(L.depth).call(f.preciseFn).op(Op.return);
+    c.i32Const(start).get(L.count).get(L.budget).get(L.depth).i32Const(Entry.RESUME).i32Const(0).call(f.preciseFn).op(Op.return);
   }
   c.end();
   let j = 0;

@@ -1,6 +1,6 @@
 import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from '../memory.ts';
-import { dispatch, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, setFrame, spillRegs, type FuncContext } from './compile.ts';
+import { dispatch, Entry, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, setFrame, spillRegs, type FuncContext } from './compile.ts';
 import type { Code } from './module-builder.ts';
 import { Op } from './opcodes.ts';
 import { HelperStatus, INFO, ORIGIN, ORIGIN_FRAMES, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
@@ -305,7 +305,7 @@ function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
     // go on precisely from the next instruction, with the exact count.
     c.get(L.count).get(L.budget).op(Op.i32_gt_u).if();
     spillRegs(c);
-    c.i32Const(pc + 1).i32Const(0).mem(Op.i32_load, INFO + 8).get(L.budget).get(L.depth).call(f.preciseFn).op(Op.return);
+    c.i32Const(pc + 1).i32Const(0).mem(Op.i32_load, INFO + 8).get(L.budget).get(L.depth).i32Const(Entry.RESUME).i32Const(0).call(f.preciseFn).op(Op.return);
     c.end();
   }
   if (inline) c.end();

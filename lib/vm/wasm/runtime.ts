@@ -6,7 +6,7 @@ import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE } from '../memory.ts';
 import type { ProgramImage } from '../verify.ts';
 import type { Vm } from '../vm.ts';
-import { compileImage, unsupportedReason, type InlineArrayMap } from './compile.ts';
+import { compileImage, Entry, unsupportedReason, type InlineArrayMap } from './compile.ts';
 import { HelperStatus, INFO, ORIGIN, REGS, Status } from './scratch.ts';
 import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
@@ -17,11 +17,12 @@ import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
  * vm.insns, vm.exitPc, vm.image, vm.fault.
  */
 
-type RunFn = (pc: number, count: number, budget: number, depth: number) => number;
+type RunFn = (pc: number, count: number, budget: number, depth: number, entry: number, r1: number) => number;
 
 // Status codes as plain module constants (read once, not through the namespace on every run).
 const EXIT = Status.EXIT, MEM_FAULT = Status.MEM_FAULT, BUDGET = Status.BUDGET, CALL_DEPTH = Status.CALL_DEPTH;
 const HELPER_FAULT = Status.HELPER_FAULT, TAIL_CALL = Status.TAIL_CALL;
+const FRESH = Entry.FRESH, RELOAD = Entry.RELOAD;
 const H_OK = HelperStatus.OK, H_FAULT = HelperStatus.FAULT, H_TAIL = HelperStatus.TAIL_CALL;
 
 export interface CompiledImage {
@@ -40,6 +41,8 @@ export class WasmEngine {
   private readonly regs: Int32Array;
   /** Verdict origins of r0..r10 as the compiled code keeps them (scratch ORIGIN). */
   private readonly origins: Int32Array;
+  /** The last image executed (skips the map lookup of compile()). */
+  private last: CompiledImage | undefined;
 
   constructor(vm: Vm, memory: WasmMemory) {
     if (memory.buffer !== vm.mem.buffer) throw new RangeError('wasm engine: the memory is not the VM store');
@@ -62,11 +65,13 @@ export class WasmEngine {
     });
     const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps });
     const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info;
+    const callsBack = new Uint8Array(256);
+    for (const id of CALLBACK_HELPER_IDS) callsBack[id] = 1;
     const helper = (id: number, pc: number): number => {
       vm.image = image; vm.pc = pc; vm.helperCalls++; vm.helperTotals[id]!++;
       L[0] = regs[0]!; H[0] = regs[1]!; L[1] = regs[2]!; H[1] = regs[3]!; L[2] = regs[4]!; H[2] = regs[5]!;
       L[3] = regs[6]!; H[3] = regs[7]!; L[4] = regs[8]!; H[4] = regs[9]!; L[5] = regs[10]!; H[5] = regs[11]!;
-      if (CALLBACK_HELPER_IDS.has(id)) {
+      if (callsBack[id] === 1) {
         // Callbacks run on the interpreter (Vm.callback): exact count and the caller's frame in, count out.
         vm.insns = info[2]!;
         vm.depth = ((regs[20]! >>> 0) - STACK_BASE - STACK_FRAME_SIZE) / STACK_FRAME_STRIDE;
@@ -86,23 +91,30 @@ export class WasmEngine {
 
   execute(vm: Vm, entry: ProgramImage): void {
     const L = vm.L, H = vm.H, regs = this.regs, info = this.info;
-    for (let r = 0; r < 10; r++) { regs[2 * r] = L[r]!; regs[2 * r + 1] = H[r]!; }
-    let c = this.compile(entry);
+    let c = this.last;
+    if (c === undefined || c.image !== entry) c = this.last = this.compile(entry);
+    // The common entry (only r1 set, a 32-bit address) skips the register copies: see Entry.
+    let mode: number = FRESH;
+    if ((H[1]! | L[0]! | H[0]! | L[2]! | H[2]! | L[3]! | H[3]! | L[4]! | H[4]! | L[5]! | H[5]!) !== 0 || (L[6]! | H[6]! | L[7]! | H[7]! | L[8]! | H[8]! | L[9]! | H[9]!) !== 0) {
+      for (let r = 0; r < 10; r++) { regs[2 * r] = L[r]!; regs[2 * r + 1] = H[r]!; }
+      mode = RELOAD;
+    }
     let count = 0;
-    this.origins.fill(-1);
     for (;;) {
-      info[8] = 0;
-      const status = c.run(0, count, vm.budget, 0);
-      vm.helperCalls += info[8]!;
-      vm.helperTotals[HELPER_MAP_LOOKUP_ELEM] += info[8]!; // the only helper calls made inside wasm: inlined array lookups
+      const status = c.run(0, count, vm.budget, 0, mode, L[1]!);
+      const inlined = info[8]!; // the only helper calls made inside wasm: inlined map lookups
+      if (inlined !== 0) { vm.helperCalls += inlined; vm.helperTotals[HELPER_MAP_LOOKUP_ELEM] += inlined; }
       count = info[2]!;
       vm.insns = count;
       switch (status) {
-        case EXIT:
+        case EXIT: {
+          // Results: r0..r10 as the interpreter leaves them, and the verdict origins.
           for (let r = 0; r <= 10; r++) { L[r] = regs[2 * r]!; H[r] = regs[2 * r + 1]!; }
           vm.image = c.image; vm.exitPc = info[1]!;
-          vm.origin.set(this.origins);
+          const o = this.origins, O = vm.origin;
+          for (let r = 0; r <= 10; r++) O[r] = o[r]!;
           return;
+        }
         case MEM_FAULT: {
           vm.image = c.image; vm.pc = info[1]!;
           const size = info[6]!, write = info[7] === 1;
@@ -123,7 +135,7 @@ export class WasmEngine {
         case TAIL_CALL: {
           const target = vm.tailTarget!;
           vm.tailTarget = undefined;
-          this.origins.fill(-1);
+          mode = RELOAD; // registers as the tail call left them, origins reset
           c = this.compile(target);
           break;
         }
