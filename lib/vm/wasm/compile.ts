@@ -1,6 +1,7 @@
 import { CTX_ADDR, CTX_SIZE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE, type Region } from '../memory.ts';
 import type { ProgramImage } from '../verify.ts';
 import { emitInstruction } from './emit-instruction.ts';
+import { knownValues, type KnownValues } from './known-values.ts';
 import { Code, ModuleBuilder } from './module-builder.ts';
 import { Op, ValType } from './opcodes.ts';
 import { FRAME_BYTES, FRAMES, INFO, ORIGIN, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
@@ -71,6 +72,10 @@ export interface FuncContext {
   readonly helperFn: number;
   readonly preciseFn: number;
   readonly arrayMaps: readonly InlineArrayMap[];
+  /** Constant register values per instruction (known-values.ts). */
+  readonly known: KnownValues;
+  /** Map and global regions (fixed bounds): a constant address inside one needs no check. */
+  readonly fixed: readonly Region[];
   /** Current block index and number of counted instructions in it. */
   block: number;
   blockLen: number;
@@ -144,8 +149,11 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
     for (let r = 0; r <= 10; r++) f.local(ValType.i64, `r${r}`);
     f.local(ValType.i32, 'fp'); f.local(ValType.i64, 'a'); f.local(ValType.i64, 't'); f.local(ValType.i32, 'x'); f.local(ValType.i32, 'st');
   }
-  emitRunFunction({ c: run.code, image, plan: planBlocks(image, false), precise: false, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], block: 0, blockLen: 0, extra: 0 });
-  emitRunFunction({ c: precise.code, image, plan: planBlocks(image, true), precise: true, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], block: 0, blockLen: 0, extra: 0 });
+  const known = knownValues(image);
+  const fixed = options.regions.filter((r) => r.kind === 'map' || r.kind === 'global');
+  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], known, fixed, block: 0, blockLen: 0, extra: 0 };
+  emitRunFunction({ ...common, c: run.code, plan: planBlocks(image, false), precise: false });
+  emitRunFunction({ ...common, c: precise.code, plan: planBlocks(image, true), precise: true });
   return mb.finish();
 }
 

@@ -141,6 +141,8 @@ const addrOffset = (base: number, off: number, size: number): number => (inFrame
 function address(f: FuncContext, pc: number, j: number, base: number, off: number, size: number, write: boolean): void {
   const c = f.c;
   if (inFrame(base, off, size)) { c.get(L.fp); return; }
+  const constant = fixedAddress(f, pc, base, off, size, write);
+  if (constant >= 0) { c.i32Const(constant | 0); return; }
   c.get(R(base)).i64Const(BigInt(off)).op(Op.i64_add).tee(L.a);
   // Fast path: inside the packet window (any address with high bits set fails both compares).
   // a ≥ start && a ≤ end − size, signed (no sum can overflow).
@@ -161,6 +163,18 @@ function address(f: FuncContext, pc: number, j: number, base: number, off: numbe
   c.end();
   c.end();
   c.get(L.a).op(Op.i32_wrap_i64);
+}
+
+/**
+ * The address when `base` holds a known constant (known-values.ts) and the access lies inside
+ * one map/global region that allows it: such an access can never fault. Else -1.
+ */
+function fixedAddress(f: FuncContext, pc: number, base: number, off: number, size: number, write: boolean): number {
+  const v = f.known[pc * 11 + base]!;
+  if (Number.isNaN(v)) return -1;
+  const a = v + off;
+  for (const r of f.fixed) if (a >= r.start && a + size <= r.end && (r.writable || !write)) return a;
+  return -1;
 }
 
 function atomic(f: FuncContext, pc: number, j: number, d: number, s: number, off: number, size: number, op: number): void {
