@@ -19,7 +19,7 @@ export function version(): string {
 
 /** The root parser, exported so tests can drive it: `await parser(['cat', 'in.pcap']).parseAsync()`. */
 export function parser(args: string[]): Argv {
-  return yargs(args)
+  return withoutHelpCache(yargs(args))
     .scriptName('xdpreplay')
     .usage('$0 <command> [options]\n\nReplay packet captures through XDP programs in userspace.')
     .command(commands)
@@ -35,6 +35,19 @@ export function parser(args: string[]): Argv {
       process.stderr.write(`xdpreplay: ${msg}\nRun 'xdpreplay --help' for usage.\n`);
       process.exit(ExitCode.USAGE);
     });
+}
+
+/**
+ * yargs lays out and caches the whole help text before it runs any command other than the
+ * default one, in case the handler fails: 60–100 ms of cliui and string-width at every `cat`,
+ * `diff`, `progs` … start (measured with --cpu-prof). Our fail handler never prints that text
+ * (`--help` builds its own), so the cache is skipped.
+ */
+function withoutHelpCache(y: Argv): Argv {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage?.cacheHelpMessage !== undefined) usage.cacheHelpMessage = () => {};
+  return y;
 }
 
 /** Run the CLI; sets process.exitCode from the error kind (usage 2, input 1, bug 3). */

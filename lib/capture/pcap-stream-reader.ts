@@ -67,7 +67,7 @@ export class PcapStreamReader implements CaptureStreamReader {
     }
     const tsNs = this.lastSecNs + BigInt(v.getUint32(p + 4, le) * this.fracNs);
     const origLen = v.getUint32(p + 12, le);
-    const data = this.copy ? b.bytes.slice(p + 16, p + total) : b.bytes.subarray(p + 16, p + total);
+    const data = this.copy ? b.bytes.slice(p + 16, p + total) : b.borrow(p + 16, caplen);
     b.consume(total);
     return {
       type: 'packet', interfaceId: 0, tsNs, data, origLen, comments: NONE, flags: undefined, packetId: undefined,

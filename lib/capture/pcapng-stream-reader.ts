@@ -196,7 +196,7 @@ export class PcapngStreamReader implements CaptureStreamReader {
     const tsNs = ticksToNs(iface.scale, v.getUint32(p + 12, le), v.getUint32(p + 16, le));
     const origLen = v.getUint32(p + 24, le);
     const bytes = this.buf.bytes;
-    const data = this.copy ? bytes.slice(p + 28, dataEnd) : bytes.subarray(p + 28, dataEnd);
+    const data = this.copy ? bytes.slice(p + 28, dataEnd) : this.buf.borrow(p + 28, caplen);
     let comments: readonly string[] = NONE;
     let verdicts: readonly Verdict[] = NONE;
     let flags: number | undefined;
@@ -231,7 +231,7 @@ export class PcapngStreamReader implements CaptureStreamReader {
       throw this.error(CaptureErrorCode.CAPLEN_TOO_LARGE, abs + 8, `SPB: expected a captured length of at most ${this.maxCaplen}, found ${caplen}`);
     }
     const bytes = this.buf.bytes;
-    const data = this.copy ? bytes.slice(p + 12, p + 12 + caplen) : bytes.subarray(p + 12, p + 12 + caplen);
+    const data = this.copy ? bytes.slice(p + 12, p + 12 + caplen) : this.buf.borrow(p + 12, caplen);
     return {
       type: 'packet', interfaceId: iface.globalId, tsNs: 0n, data, origLen, comments: NONE, flags: undefined,
       packetId: undefined, queue: undefined, verdicts: NONE, source: 'spb', byteOffset: abs,

@@ -221,7 +221,9 @@ export class PcapngWriter {
     const wait = full.length > 0 ? this.sink.write(full) : undefined;
     const reuse = wait === undefined && this.sink.consumesSynchronously === true && need <= this.buf.length;
     if (!reuse) {
-      const next = new Uint8Array(Math.max(this.batchBytes, need));
+      // Every byte of a block is written explicitly (padding included), so the batch needs no
+      // zero fill: allocUnsafeSlow (unpooled, its own ArrayBuffer) costs ~1 µs, a zeroed 256 KiB ~20 µs.
+      const next: Uint8Array = Buffer.allocUnsafeSlow(Math.max(this.batchBytes, need));
       this.buf = next;
       this.view = new DataView(next.buffer);
       this.bytes = Buffer.from(next.buffer);
