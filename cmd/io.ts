@@ -3,7 +3,7 @@
  * output sink (a path or - for stdout) that respects backpressure and treats EPIPE (the reader
  * went away: `| head`, tcpdump quitting) as a quiet stop, not an error.
  */
-import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readSync, writeSync, type ReadStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, read as fsRead, write as fsWrite, type ReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { XdpReplayError } from '../lib/errors.ts';
 import type { Sink } from '../lib/capture/pcapng-writer.ts';
@@ -11,6 +11,10 @@ import { DEFAULTS } from './options.ts';
 
 export interface Input {
   readonly name: string;
+  /**
+   * The input's bytes. A chunk is valid only until the iteration advances (file inputs read
+   * every chunk into the same buffer): consumers copy what they keep (the capture readers do).
+   */
   readonly chunks: AsyncIterable<Uint8Array>;
   /** Stop reading (SIGINT); a pending read ends the iteration. */
   close(): void;
@@ -18,9 +22,8 @@ export interface Input {
 
 /**
  * Open a path or `-` (stdin). Open errors are XdpReplayError 'INPUT' (exit 1).
- * Regular files are read with synchronous reads of `chunkBytes` (no thread-pool round trip per
- * chunk; the page cache makes them cheap), yielding to the event loop between chunks so that
- * signals are seen. Pipes, FIFOs and stdin are read as streams.
+ * Regular files are read `chunkBytes` at a time, one read ahead of the consumer (double
+ * buffering), so reading overlaps parsing. Pipes, FIFOs and stdin are read as streams.
  */
 export function openInput(path: string, chunkBytes: number = DEFAULTS.readChunkBytes): Input {
   if (path === '-') return streamInput(process.stdin, 'stdin');
@@ -32,22 +35,31 @@ export function openInput(path: string, chunkBytes: number = DEFAULTS.readChunkB
   }
   if (!fstatSync(fd).isFile()) return streamInput(createReadStream('', { fd, highWaterMark: chunkBytes }) as ReadStream, path);
   let closed = false;
+  const readInto = (buf: Uint8Array): Promise<number> => new Promise((resolve, reject) => {
+    fsRead(fd, buf, 0, buf.length, null, (err, n) => {
+      if (err === null) resolve(n);
+      else reject(new XdpReplayError('INPUT', `cannot read "${path}": ${err.message}`, { cause: err }));
+    });
+  });
+  // Two buffers: the next chunk is read on the thread pool while the consumer parses this one.
+  // A chunk is handed out once and read into again only after the consumer asked for the next.
   async function* chunks(): AsyncGenerator<Uint8Array> {
+    const bufs = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
+    let pending: Promise<number> | undefined;
     try {
+      let i = 0;
+      pending = readInto(bufs[0]!);
       for (;;) {
-        if (closed) return;
-        const chunk = new Uint8Array(chunkBytes);
-        let n: number;
-        try {
-          n = readSync(fd, chunk, 0, chunkBytes, null);
-        } catch (err) {
-          throw new XdpReplayError('INPUT', `cannot read "${path}": ${(err as Error).message}`, { cause: err });
-        }
-        if (n === 0) return;
-        yield n === chunkBytes ? chunk : chunk.subarray(0, n);
-        await new Promise((resolve) => setImmediate(resolve));
+        const n = await pending;
+        pending = undefined;
+        if (n === 0 || closed) return;
+        pending = readInto(bufs[i ^ 1]!);
+        yield n === chunkBytes ? bufs[i]! : bufs[i]!.subarray(0, n);
+        i ^= 1;
       }
     } finally {
+      // A read still in flight must finish before its fd is closed.
+      if (pending !== undefined) await pending.catch(() => 0);
       closeSync(fd);
     }
   }
@@ -100,25 +112,86 @@ export function openOutput(path: string): OutputSink {
   return new StreamSink(createWriteStream('', { fd }), path, true);
 }
 
+/** Bytes a FileSink lets wait behind the write in flight before it asks the writer to wait. */
+const FILE_SINK_QUEUE_BYTES = 2 * 1024 * 1024;
+const MAX_SPARES = 4;
+
+/**
+ * A regular file, written in the background: one write at a time (so the bytes land in order)
+ * on libuv's thread pool while the main thread encodes the next batches. On a 2-core machine
+ * this takes the write syscalls (~0.1 s per 300 MB) off the packet loop. The writer waits only
+ * when more than FILE_SINK_QUEUE_BYTES are queued.
+ */
 class FileSink implements OutputSink {
-  readonly consumesSynchronously = true;
   closed = false;
   readonly brokenPipe = false;
   private error: Error | undefined;
+  private readonly queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private writing = false;
+  /** Resolved whenever a write completes (backpressure and end() wait on it). */
+  private waiters: (() => void)[] = [];
+  /** Buffers of completed writes, handed back to the writer (see Sink.spare). */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(private readonly fd: number, private readonly name: string) {}
 
-  write(bytes: Uint8Array): void {
-    if (this.closed) return;
-    try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
-    } catch (err) {
-      this.error = err as Error;
-      this.closed = true;
-    }
+  write(bytes: Uint8Array): void | Promise<void> {
+    if (this.closed || bytes.length === 0) return undefined;
+    this.queue.push(bytes);
+    this.queuedBytes += bytes.length;
+    if (!this.writing) this.next();
+    return this.queuedBytes > FILE_SINK_QUEUE_BYTES ? this.progress() : undefined;
   }
 
-  end(): Promise<void> {
+  private progress(): Promise<void> {
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  spare(minBytes: number): Uint8Array | undefined {
+    const i = this.spares.findIndex((b) => b.byteLength >= minBytes);
+    return i < 0 ? undefined : new Uint8Array(this.spares.splice(i, 1)[0]!);
+  }
+
+  private next(): void {
+    const bytes = this.queue.shift();
+    if (bytes === undefined) {
+      this.writing = false;
+      this.wakeAll();
+      return;
+    }
+    this.writing = true;
+    const done = (err: Error | null, at: number): void => {
+      if (err !== null) {
+        this.error ??= err;
+        this.closed = true;
+        this.queue.length = 0;
+        this.queuedBytes = 0;
+        this.writing = false;
+        this.wakeAll();
+        return;
+      }
+      if (at < bytes.length) {
+        fsWrite(this.fd, bytes, at, bytes.length - at, null, (e, n) => done(e, at + n));
+        return;
+      }
+      this.queuedBytes -= bytes.length;
+      if (this.spares.length < MAX_SPARES) this.spares.push(bytes.buffer as ArrayBuffer);
+      this.wakeAll();
+      this.next();
+    };
+    fsWrite(this.fd, bytes, 0, bytes.length, null, (e, n) => done(e, n));
+  }
+
+  private wakeAll(): void {
+    const w = this.waiters;
+    if (w.length === 0) return;
+    this.waiters = [];
+    for (const wake of w) wake();
+  }
+
+  async end(): Promise<void> {
+    while (this.writing) await this.progress();
     try {
       closeSync(this.fd);
     } catch (err) {
@@ -126,9 +199,8 @@ class FileSink implements OutputSink {
     }
     this.closed = true;
     if (this.error !== undefined) {
-      return Promise.reject(new XdpReplayError('OUTPUT', `cannot write "${this.name}": ${this.error.message}`, { cause: this.error }));
+      throw new XdpReplayError('OUTPUT', `cannot write "${this.name}": ${this.error.message}`, { cause: this.error });
     }
-    return Promise.resolve();
   }
 }
 
