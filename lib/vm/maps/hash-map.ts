@@ -1,6 +1,7 @@
 import type { MapSpec } from '../../object/types.ts';
 import type { MemoryLayout, Region, VmMemory } from '../memory.ts';
 import { LruList } from './lru-list.ts';
+import { SlotTable } from './slot-table.ts';
 import { defaultMapEnv, Errno, keyFromString, keyString, roundUp8, UpdateFlag, type CpuModel, type MapEnv, type PercpuAccess, type VmMap } from './vm-map.ts';
 
 const BPF_F_NO_COMMON_LRU = 2;
@@ -16,7 +17,9 @@ export interface HashMapOptions {
  *
  * Values live in a preallocated slab region (max_entries slots of round_up(value_size, 8);
  * per-CPU maps have one slab per modelled CPU, CPU c's value of slot s at
- * start + (c × max_entries + s) × stride). A JS Map from key bytes to slot indexes them.
+ * start + (c × max_entries + s) × stride). HASH / PERCPU_HASH index them with a SlotTable in
+ * the VM store (slot-table.ts; the compiled engine reads it inline); LRU maps with a JS Map
+ * from key bytes (as a string) to slot, next to their LRU lists.
  * A full map refuses a new key with -E2BIG (with or without BPF_F_NO_PREALLOC).
  * Divergence: the kernel's update of an existing key swaps in a fresh element (an old value
  * pointer keeps the old bytes); we update in place.
@@ -39,7 +42,10 @@ export class HashMap implements VmMap, PercpuAccess {
   readonly capacity: number;
   private readonly cpu: CpuModel;
   private readonly ncpus: number;
+  /** LRU maps: key string → slot. */
   private readonly slots = new Map<string, number>();
+  /** HASH / PERCPU_HASH: the in-store index (undefined for LRU maps). */
+  readonly table: SlotTable | undefined;
   private readonly free: number[] = [];
   private readonly lruList: LruList | undefined;
   private readonly slotKey: (string | undefined)[];
@@ -58,6 +64,7 @@ export class HashMap implements VmMap, PercpuAccess {
     this.capacity = percpuLru ? Math.ceil(spec.maxEntries / this.cpu.cpus) * this.cpu.cpus : spec.maxEntries;
     this.region = layout.add(spec.name, 'map', Math.max(1, this.stride * this.capacity * this.ncpus), !spec.readOnly, index);
     for (let i = this.capacity - 1; i >= 0; i--) this.free.push(i);
+    this.table = this.lru ? undefined : new SlotTable(spec.name, spec.keySize, this.capacity, layout, index);
     this.slotKey = new Array<string | undefined>(this.capacity);
     if (this.lru) {
       this.lruList = new LruList(spec.maxEntries, this.cpu.cpus, percpuLru);
@@ -73,10 +80,17 @@ export class HashMap implements VmMap, PercpuAccess {
 
   bind(mem: VmMemory): void {
     this.mem = mem;
+    this.table?.bind(mem.buffer);
   }
 
   get size(): number {
-    return this.slots.size;
+    return this.table !== undefined ? this.table.size : this.slots.size;
+  }
+
+  /** Slot of a key, or -1 (no LRU reference). */
+  private slotOf(key: Uint8Array): number {
+    if (this.table !== undefined) return this.table.find(key);
+    return this.slots.get(keyString(key.subarray(0, this.spec.keySize))) ?? -1;
   }
 
   private addr(slot: number, cpu: number): number {
@@ -86,23 +100,23 @@ export class HashMap implements VmMap, PercpuAccess {
   /** Address of a key's value on `cpu` (map_lookup_percpu_elem), 0 when absent or cpu ≥ cpus. */
   lookupOnCpu(key: Uint8Array, cpu: number): number {
     if (!this.percpu || cpu >= this.ncpus) return 0;
-    const slot = this.slots.get(keyString(key.subarray(0, this.spec.keySize)));
-    if (slot === undefined) return 0;
+    const slot = this.slotOf(key);
+    if (slot < 0) return 0;
     this.lruList?.touch(slot);
     return this.addr(slot, cpu);
   }
 
   lookup(key: Uint8Array): number {
-    const slot = this.slots.get(keyString(key.subarray(0, this.spec.keySize)));
-    if (slot === undefined) return 0;
+    const slot = this.slotOf(key);
+    if (slot < 0) return 0;
     this.lruList?.touch(slot);
     return this.addr(slot, this.cpu.cpu);
   }
 
   /** Host-side lookup: no LRU reference (the syscall path does not mark the element). */
   peek(key: Uint8Array): number {
-    const slot = this.slots.get(keyString(key.subarray(0, this.spec.keySize)));
-    return slot === undefined ? 0 : this.addr(slot, this.cpu.cpu);
+    const slot = this.slotOf(key);
+    return slot < 0 ? 0 : this.addr(slot, this.cpu.cpu);
   }
 
   private checkFlags(flags: number): boolean {
@@ -116,9 +130,10 @@ export class HashMap implements VmMap, PercpuAccess {
    * (LRU_PERCPU: unless BPF_EXIST); a plain LRU map puts the value in the new node, referenced,
    * and frees the old one.
    */
-  private claim(k: string, flags: number): [number, boolean] | number {
+  private claim(key: Uint8Array, flags: number): [number, boolean] | number {
     const mode = flags & 3;
     if (this.lruList !== undefined) {
+      const k = keyString(key.subarray(0, this.spec.keySize));
       const list = this.lruList;
       list.cpu = this.cpu.cpu;
       const fresh = this.percpu && mode === UpdateFlag.EXIST ? -1 : list.pop();
@@ -140,20 +155,20 @@ export class HashMap implements VmMap, PercpuAccess {
       }
       return [fresh, false];
     }
-    const slot = this.slots.get(k);
-    if (slot !== undefined && mode === UpdateFlag.NOEXIST) return -Errno.EEXIST;
-    if (slot === undefined && mode === UpdateFlag.EXIST) return -Errno.ENOENT;
-    if (slot !== undefined) return [slot, true];
+    const table = this.table!;
+    const slot = table.find(key);
+    if (slot >= 0 && mode === UpdateFlag.NOEXIST) return -Errno.EEXIST;
+    if (slot < 0 && mode === UpdateFlag.EXIST) return -Errno.ENOENT;
+    if (slot >= 0) return [slot, true];
     const s = this.free.pop();
     if (s === undefined) return -Errno.E2BIG;
-    this.slots.set(k, s);
-    this.slotKey[s] = k;
+    table.insert(key, s);
     return [s, false];
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
     if (!this.checkFlags(flags)) return -Errno.EINVAL;
-    const got = this.claim(keyString(key.subarray(0, this.spec.keySize)), flags);
+    const got = this.claim(key, flags);
     if (typeof got === 'number') return got;
     const [slot, existed] = got;
     const u8 = this.mem!.u8;
@@ -164,7 +179,7 @@ export class HashMap implements VmMap, PercpuAccess {
 
   updateAll(key: Uint8Array, values: readonly Uint8Array[], flags: number): number {
     if (!this.checkFlags(flags)) return -Errno.EINVAL;
-    const got = this.claim(keyString(key.subarray(0, this.spec.keySize)), flags);
+    const got = this.claim(key, flags);
     if (typeof got === 'number') return got;
     const slot = got[0];
     const u8 = this.mem!.u8;
@@ -177,6 +192,12 @@ export class HashMap implements VmMap, PercpuAccess {
   }
 
   delete(key: Uint8Array): number {
+    if (this.table !== undefined) {
+      const slot = this.table.remove(key);
+      if (slot < 0) return -Errno.ENOENT;
+      this.free.push(slot);
+      return 0;
+    }
     const k = keyString(key.subarray(0, this.spec.keySize));
     const slot = this.slots.get(k);
     if (slot === undefined) return -Errno.ENOENT;
@@ -189,24 +210,31 @@ export class HashMap implements VmMap, PercpuAccess {
 
   /** Keys in slot order (what bpf_for_each_map_elem and dumps walk). */
   keys(): Uint8Array[] {
-    return [...this.slots.keys()].map(keyFromString);
+    return this.occupied().map(([k]) => k);
+  }
+
+  /** (key, slot) in iteration order: insertion order of the keys present. */
+  private occupied(): [Uint8Array, number][] {
+    const table = this.table;
+    if (table !== undefined) return table.slots().map((slot) => [table.keyOf(slot), slot]);
+    return [...this.slots].map(([k, slot]) => [keyFromString(k), slot]);
   }
 
   entries(): [Uint8Array, Uint8Array][] {
     const out: [Uint8Array, Uint8Array][] = [];
-    for (const [k, slot] of this.slots) {
+    for (const [k, slot] of this.occupied()) {
       const at = this.addr(slot, this.cpu.cpu);
-      out.push([keyFromString(k), this.mem!.u8.slice(at, at + this.spec.valueSize)]);
+      out.push([k, this.mem!.u8.slice(at, at + this.spec.valueSize)]);
     }
     return out;
   }
 
   entriesAll(): [Uint8Array, Uint8Array[]][] {
     const out: [Uint8Array, Uint8Array[]][] = [];
-    for (const [k, slot] of this.slots) {
+    for (const [k, slot] of this.occupied()) {
       const values: Uint8Array[] = [];
       for (let c = 0; c < this.ncpus; c++) values.push(this.mem!.u8.slice(this.addr(slot, c), this.addr(slot, c) + this.spec.valueSize));
-      out.push([keyFromString(k), values]);
+      out.push([k, values]);
     }
     return out;
   }

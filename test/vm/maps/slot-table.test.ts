@@ -1,0 +1,87 @@
+import test from 'ava';
+import { assembleText } from '../../../lib/isa/assemble-text.ts';
+import { MapType, type MapSpec } from '../../../lib/object/types.ts';
+import { HashMap } from '../../../lib/vm/maps/hash-map.ts';
+import { Errno } from '../../../lib/vm/maps/vm-map.ts';
+import { MemoryLayout, VmMemory } from '../../../lib/vm/memory.ts';
+import { ENGINES, onEngine } from '../run-program.ts';
+
+/** xorshift32, seeded: the same sequence on every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+}
+
+const hashSpec = (keySize: number, maxEntries: number, type: number = MapType.HASH): MapSpec => ({ name: 'h', section: '.maps', type, keySize, valueSize: 8, maxEntries, flags: 0, readOnly: false });
+
+function newMap(spec: MapSpec): { map: HashMap; mem: VmMemory; layout: MemoryLayout } {
+  const layout = new MemoryLayout();
+  const map = new HashMap(spec, 0, layout, { lru: false });
+  const mem = new VmMemory(layout);
+  map.bind(mem);
+  return { map, mem, layout };
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+for (const keySize of [1, 3, 4, 5, 8, 13, 16]) {
+  test(`a ${keySize}-byte-key hash map behaves as a JS Map under random updates and deletes, order and -E2BIG included`, (t) => {
+    const maxEntries = 24;
+    const { map } = newMap(hashSpec(keySize, maxEntries));
+    const model = new Map<string, bigint>();
+    const next = rng(keySize * 7919);
+    // Few distinct keys (many collisions in value space, many deletes): exercises probing and back-shifts.
+    const keyOf = (): Uint8Array => { const k = new Uint8Array(keySize); const v = next() % 40; for (let i = 0; i < keySize; i++) k[i] = i === 0 ? v : (v * 31 + i) & 0xff; return k; };
+    for (let step = 0; step < 3000; step++) {
+      const key = keyOf();
+      const k = hex(key);
+      const op = next() % 3;
+      if (op === 0) {
+        const got = map.delete(key);
+        t.is(got, model.has(k) ? 0 : -Errno.ENOENT);
+        model.delete(k);
+      } else if (op === 1) {
+        const value = new Uint8Array(8);
+        new DataView(value.buffer).setBigUint64(0, BigInt(step), true);
+        const got = map.update(key, value, 0);
+        if (!model.has(k) && model.size === maxEntries) t.is(got, -Errno.E2BIG);
+        else { t.is(got, 0); model.set(k, BigInt(step)); }
+      } else {
+        t.is(map.lookup(key) !== 0, model.has(k));
+      }
+      if (step % 97 === 0) {
+        t.deepEqual(map.entries().map(([kk, v]) => `${hex(kk)}=${new DataView(v.buffer).getBigUint64(0, true)}`), [...model].map(([kk, v]) => `${kk}=${v}`));
+        t.is(map.size, model.size);
+      }
+    }
+  });
+}
+
+test('the hash index lies in no region: no program access or helper argument can reach it', (t) => {
+  const { map, mem } = newMap(hashSpec(4, 16));
+  const at = map.table!.bucketsAt;
+  t.is(mem.translate(at, 4, false), 1);
+  t.is(mem.translate(map.table!.keysAt, 4, false), 1);
+  t.false(mem.regions.some((r) => at >= r.start && at < r.end));
+});
+
+for (const engine of ENGINES) {
+  const runAsm = onEngine(engine);
+  test(`[${engine}] a program finds hash map keys it inserted, misses absent ones, and sees a deleted key vanish`, (t) => {
+    // update key 7 → 0x55; r6 = *lookup(7); r7 = lookup(8); delete 7; r8 = lookup(7); r0 = r6 | r7 | r8.
+    const body = assembleText([
+      'stw [%r10-4], 7', 'stw [%r10-8], 8', 'stdw [%r10-16], 0x55',
+      'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -4', 'mov %r3, %r10', 'add %r3, -16', 'mov %r4, 0', 'call 2',
+      'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -4', 'call 1', 'ldxdw %r6, [%r0]',
+      'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -8', 'call 1', 'mov %r7, %r0',
+      'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -4', 'call 3',
+      'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -4', 'call 1', 'mov %r8, %r0',
+      'mov %r0, %r6', 'or %r0, %r7', 'or %r0, %r8', 'exit',
+    ].join('\n')).map((insn) => (insn.code === 0x18 ? { ...insn, src: 1 } : insn)); // map-handle loads
+    const run = runAsm(body, [], { maps: [hashSpec(4, 8)] });
+    t.is(run.result.fault, undefined);
+    t.is(run.r0, 0x55n);
+    t.is(run.result.helperCalls, 5);
+    t.is(run.prog.vm.helperTotals[1], 3);
+  });
+}
