@@ -69,7 +69,8 @@ export interface PacketOut {
   verdicts?: readonly VerdictOut[] | undefined;
   comments?: readonly string[] | undefined;
   flags?: number | undefined;
-  packetId?: bigint | undefined;
+  /** epb_packetid; a number is taken as an unsigned integer below 2^53 (no BigInt per packet). */
+  packetId?: bigint | number | undefined;
   queue?: number | undefined;
 }
 
@@ -198,7 +199,11 @@ export class PcapngWriter {
       }
       if (p.packetId !== undefined) {
         at = this.optionHeader(at, EpbOption.PACKETID, 8);
-        v.setBigUint64(at, BigInt.asUintN(64, p.packetId), true);
+        const id = p.packetId;
+        if (typeof id === 'number') {
+          v.setUint32(at, id >>> 0, true);
+          v.setUint32(at + 4, Math.floor(id / 4294967296) >>> 0, true);
+        } else v.setBigUint64(at, BigInt.asUintN(64, id), true);
         at += 8;
       }
       if (p.queue !== undefined) {

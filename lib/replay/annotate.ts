@@ -1,5 +1,5 @@
 import { EpbFlags } from '../capture/constants.ts';
-import type { PacketOut } from '../capture/pcapng-writer.ts';
+import type { PacketOut, VerdictOut } from '../capture/pcapng-writer.ts';
 import { xdpVerdict } from '../capture/pcapng-writer.ts';
 import type { SourceLine } from '../object/types.ts';
 import { XDP_ACTION_NAMES, XdpAction } from '../xdp/constants.ts';
@@ -39,6 +39,17 @@ export function lineLabel(line: SourceLine | undefined): string | undefined {
 
 /** A source line that states a verdict: a `return` or an XDP action name. */
 const DECIDES = /\breturn\b|\bXDP_[A-Z]+\b/;
+const decidesCache = new WeakMap<SourceLine, boolean>();
+
+/** DECIDES.test(line.text), cached per line object (a regular expression per packet costs). */
+function decides(line: SourceLine): boolean {
+  let d = decidesCache.get(line);
+  if (d === undefined) {
+    d = DECIDES.test(line.text);
+    decidesCache.set(line, d);
+  }
+  return d;
+}
 
 /**
  * Where a run decided its verdict, as `file.c:42`: the line of the `return` that produced r0's
@@ -47,7 +58,7 @@ const DECIDES = /\breturn\b|\bXDP_[A-Z]+\b/;
  */
 export function exitLabel(r: XdpResult): string {
   const v = r.verdictLine;
-  if (v !== undefined && v !== r.line && v.line !== 0 && DECIDES.test(v.text)) return lineLabel(v)!;
+  if (v !== undefined && v !== r.line && v.line !== 0 && decides(v)) return lineLabel(v)!;
   return lineLabel(r.line) ?? `${r.exitProgram}+${r.exitInsn}`;
 }
 
@@ -92,6 +103,17 @@ export interface RecordContext {
   queue: number;
 }
 
+/** One shared, never-modified verdict list per action value (no objects per packet). */
+const verdictLists = new Map<number, readonly VerdictOut[]>();
+function verdictsOf(action: number): readonly VerdictOut[] {
+  let v = verdictLists.get(action);
+  if (v === undefined) {
+    v = Object.freeze([Object.freeze(xdpVerdict(action))]);
+    verdictLists.set(action, v);
+  }
+  return v;
+}
+
 /** The exit record: the frame as the program left it, with verdict, comment, flags, id, queue. */
 export function exitRecord(r: XdpResult, input: Uint8Array, origLen: number, ctx: RecordContext): PacketOut {
   const ran = r.notRun === undefined;
@@ -103,10 +125,10 @@ export function exitRecord(r: XdpResult, input: Uint8Array, origLen: number, ctx
     data,
     // A snapped input stays snapped by the same amount; a rewritten frame is otherwise whole.
     origLen: ran ? data.length + Math.max(0, origLen - input.length) : origLen,
-    verdicts: ran ? [xdpVerdict(r.action)] : undefined,
+    verdicts: ran ? verdictsOf(r.action) : undefined,
     comments: [resultComment(r)],
     flags: ran && outbound ? EpbFlags.OUTBOUND : EpbFlags.INBOUND,
-    packetId: BigInt(ctx.packetId),
+    packetId: ctx.packetId,
     queue: ctx.queue,
   };
 }
@@ -119,7 +141,7 @@ export function entryRecord(input: Uint8Array, origLen: number, ctx: RecordConte
     data: input,
     origLen,
     flags: EpbFlags.INBOUND,
-    packetId: BigInt(ctx.packetId),
+    packetId: ctx.packetId,
     queue: ctx.queue,
   };
 }

@@ -258,8 +258,10 @@ export class XdpProgram {
     if (frame.length < ETH_HLEN) {
       return {
         action: XdpAction.ABORTED, packet: frame.slice(), meta: new Uint8Array(0), exitInsn: -1, exitProgram: this.program.name,
-        insns: 0, helperCalls: 0, tailCalls: 0, printk: [],
+        line: undefined, verdictInsn: undefined, verdictLine: undefined, insns: 0, helperCalls: 0, tailCalls: 0, printk: [],
+        fault: undefined, redirect: undefined,
         notRun: `frame of ${frame.length} bytes is shorter than the 14-byte Ethernet header (the kernel refuses it with EINVAL)`,
+        fragBytes: undefined, events: undefined,
       };
     }
     vm.resetRun();
@@ -286,29 +288,28 @@ export class XdpProgram {
     const packet = Buffer.allocUnsafe(linear + p.frags.length);
     this.memBytes.copy(packet, 0, p.data, p.dataEnd);
     if (p.frags.length > 0) packet.set(p.frags, linear);
+    // One object literal with every field present: results keep a single hidden class, so the
+    // consumers' property reads stay monomorphic (optional fields added later made them megamorphic).
+    const verdictInsn = fault === undefined && vm.origin[0]! >= 0 ? vm.origin[0]! : undefined;
     const result: XdpResult = {
       action: fault === undefined ? L[0]! >>> 0 : XdpAction.ABORTED,
       packet,
       meta: p.dataMeta === p.data ? NO_META : u8.slice(p.dataMeta, p.data),
       exitInsn,
       exitProgram: image.name,
+      line: image.lines[exitInsn],
+      verdictInsn,
+      verdictLine: verdictInsn === undefined ? undefined : image.lines[verdictInsn],
       insns: vm.insns,
       helperCalls: vm.helperCalls,
       tailCalls: vm.tailCalls,
       printk: vm.printk,
+      fault,
+      redirect: vm.redirect,
+      notRun: undefined,
+      fragBytes: frame.length > MAX_LINEAR ? frame.length - MAX_LINEAR : undefined,
+      events: this.mapEnv.events.length > 0 ? this.mapEnv.events : undefined,
     };
-    const line = image.lines[exitInsn];
-    if (line !== undefined) result.line = line;
-    const verdictInsn = vm.origin[0]!;
-    if (fault === undefined && verdictInsn >= 0) {
-      result.verdictInsn = verdictInsn;
-      const vline = image.lines[verdictInsn];
-      if (vline !== undefined) result.verdictLine = vline;
-    }
-    if (fault !== undefined) result.fault = fault;
-    if (vm.redirect !== undefined) result.redirect = vm.redirect;
-    if (frame.length > MAX_LINEAR) result.fragBytes = frame.length - MAX_LINEAR;
-    if (this.mapEnv.events.length > 0) result.events = this.mapEnv.events;
     for (const m of this.endPacket) m.endPacket!();
     return result;
   }
