@@ -41,7 +41,8 @@ export class HashMap implements VmMap, PercpuAccess {
   /** Value slots: max_entries (rounded up to a multiple of the CPUs for BPF_F_NO_COMMON_LRU). */
   readonly capacity: number;
   private readonly cpu: CpuModel;
-  private readonly ncpus: number;
+  /** CPUs with a value slab (1 unless per-CPU). */
+  readonly ncpus: number;
   /** LRU maps: key string → slot. */
   private readonly slots = new Map<string, number>();
   /** HASH / PERCPU_HASH: the in-store index (undefined for LRU maps). */

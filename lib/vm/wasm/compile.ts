@@ -34,10 +34,21 @@ export interface CompileOptions {
   pages: number;
   /** Array maps whose bpf_map_lookup_elem is inlined (as the kernel's JIT does); default none. */
   arrayMaps?: readonly InlineArrayMap[];
+  /** Hash maps whose bpf_map_lookup_elem is inlined (key in the current frame); default none. */
+  hashMaps?: readonly InlineHashMap[];
 }
 
 /** What an inlined array lookup needs: the handle `lddw` yields, and the value layout. */
 export interface InlineArrayMap { handle: number; start: number; stride: number; maxEntries: number }
+
+/**
+ * What an inlined hash lookup needs: the handle, the value slab (slot s at start + s × stride)
+ * and the map's SlotTable layout in the store (lib/vm/maps/slot-table.ts).
+ */
+export interface InlineHashMap {
+  handle: number; start: number; stride: number; keySize: number; keyWords: number;
+  bucketsAt: number; mask: number; keysAt: number;
+}
 
 /**
  * How a run function starts (its `entry` parameter). RESUME: registers from the scratch page,
@@ -53,7 +64,7 @@ export const L = {
   pc: 0, count: 1, budget: 2, depth: 3, entry: 4, r1: 5,
   /** r0..r10: L.reg + n */
   reg: 6,
-  fp: 17, a: 18, t: 19, x: 20, st: 21,
+  fp: 17, a: 18, t: 19, x: 20, st: 21, y: 22, z: 23,
 } as const;
 
 export interface BlockPlan {
@@ -72,6 +83,7 @@ export interface FuncContext {
   readonly helperFn: number;
   readonly preciseFn: number;
   readonly arrayMaps: readonly InlineArrayMap[];
+  readonly hashMaps: readonly InlineHashMap[];
   /** Constant register values per instruction (known-values.ts). */
   readonly known: KnownValues;
   /** Map and global regions (fixed bounds): a constant address inside one needs no check. */
@@ -148,10 +160,11 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
   for (const f of [run, precise]) {
     for (let r = 0; r <= 10; r++) f.local(ValType.i64, `r${r}`);
     f.local(ValType.i32, 'fp'); f.local(ValType.i64, 'a'); f.local(ValType.i64, 't'); f.local(ValType.i32, 'x'); f.local(ValType.i32, 'st');
+    f.local(ValType.i32, 'y'); f.local(ValType.i32, 'z');
   }
   const known = knownValues(image);
   const fixed = options.regions.filter((r) => r.kind === 'map' || r.kind === 'global');
-  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], known, fixed, block: 0, blockLen: 0, extra: 0 };
+  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, fixed, block: 0, blockLen: 0, extra: 0 };
   emitRunFunction({ ...common, c: run.code, plan: planBlocks(image, false), precise: false });
   emitRunFunction({ ...common, c: precise.code, plan: planBlocks(image, true), precise: true });
   return mb.finish();

@@ -1,12 +1,13 @@
 import { ObjectError } from '../../errors.ts';
 import { faultKindOf } from '../fault.ts';
 import { ArrayMap } from '../maps/array-map.ts';
+import { HashMap } from '../maps/hash-map.ts';
 import { PercpuArrayMap } from '../maps/percpu-array-map.ts';
 import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE } from '../memory.ts';
 import type { ProgramImage } from '../verify.ts';
 import type { Vm } from '../vm.ts';
-import { compileImage, Entry, unsupportedReason, type InlineArrayMap } from './compile.ts';
+import { compileImage, Entry, unsupportedReason, type InlineArrayMap, type InlineHashMap } from './compile.ts';
 import { HelperStatus, INFO, ORIGIN, REGS, Status } from './scratch.ts';
 import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
@@ -32,6 +33,9 @@ export interface CompiledImage {
 }
 
 const HELPER_MAP_LOOKUP_ELEM = 1;
+const BPF_F_WRONLY_PROG = 0x100;
+/** Hash keys up to 64 bytes are looked up inline (the compare is unrolled per word). */
+const MAX_INLINE_KEY_WORDS = 16;
 
 export class WasmEngine {
   private readonly vm: Vm;
@@ -60,10 +64,18 @@ export class WasmEngine {
     const reason = unsupportedReason(image);
     if (reason !== undefined) throw new ObjectError('WASM_UNSUPPORTED', `wasm engine: ${reason}`, { program: image.name });
     const arrayMaps: InlineArrayMap[] = [];
+    const hashMaps: InlineHashMap[] = [];
     this.vm.maps.forEach((m, i) => {
-      if ((m instanceof ArrayMap || (m instanceof PercpuArrayMap && m.ncpus === 1)) && m.spec.keySize === 4) arrayMaps.push({ handle: MAP_HANDLE_BASE + i * MAP_HANDLE_STRIDE, start: m.region.start, stride: m.stride, maxEntries: m.spec.maxEntries });
+      // BPF_F_WRONLY_PROG maps fault on a program lookup: the helper reports that.
+      if ((m.spec.flags & BPF_F_WRONLY_PROG) !== 0) return;
+      const handle = MAP_HANDLE_BASE + i * MAP_HANDLE_STRIDE;
+      if ((m instanceof ArrayMap || (m instanceof PercpuArrayMap && m.ncpus === 1)) && m.spec.keySize === 4) arrayMaps.push({ handle, start: m.region.start, stride: m.stride, maxEntries: m.spec.maxEntries });
+      const t = m instanceof HashMap && m.ncpus === 1 ? m.table : undefined;
+      if (m instanceof HashMap && t !== undefined && t.keySize >= 1 && t.keyWords <= MAX_INLINE_KEY_WORDS) {
+        hashMaps.push({ handle, start: m.region.start, stride: m.stride, keySize: t.keySize, keyWords: t.keyWords, bucketsAt: t.bucketsAt, mask: t.mask, keysAt: t.keysAt });
+      }
     });
-    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps });
+    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps, hashMaps });
     const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info;
     const callsBack = new Uint8Array(256);
     for (const id of CALLBACK_HELPER_IDS) callsBack[id] = 1;

@@ -4,7 +4,7 @@ import { MapType, type MapSpec } from '../../../lib/object/types.ts';
 import { HashMap } from '../../../lib/vm/maps/hash-map.ts';
 import { Errno } from '../../../lib/vm/maps/vm-map.ts';
 import { MemoryLayout, VmMemory } from '../../../lib/vm/memory.ts';
-import { ENGINES, onEngine } from '../run-program.ts';
+import { ENGINES, onEngine, programFrom } from '../run-program.ts';
 
 /** xorshift32, seeded: the same sequence on every run. */
 function rng(seed: number): () => number {
@@ -85,3 +85,48 @@ for (const engine of ENGINES) {
     t.is(run.prog.vm.helperTotals[1], 3);
   });
 }
+
+test('the compiled engine looks HASH keys up inline (the host helper is not called) and gets the same answers', (t) => {
+  const body = assembleText([
+    'stw [%r10-32], 7', 'stdw [%r10-16], 0x55',
+    'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -32', 'mov %r3, %r10', 'add %r3, -16', 'mov %r4, 0', 'call 2',
+    'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -32', 'call 1', 'ldxdw %r6, [%r0]',
+    'stw [%r10-32], 8', 'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -32', 'call 1', 'or %r0, %r6', 'exit',
+  ].join('\n')).map((insn) => (insn.code === 0x18 ? { ...insn, src: 1 } : insn));
+  for (const keySize of [3, 4, 13]) {
+    const prog = programFrom(body, [hashSpec(keySize, 8)], { engine: 'wasm' });
+    t.is(prog.engine, 'wasm');
+    let hostLookups = 0;
+    const lookup = prog.vm.helpers[1]!;
+    prog.vm.helpers[1] = (vm) => { hostLookups++; lookup(vm); };
+    const r = prog.run(new Uint8Array(14));
+    t.is(r.fault, undefined);
+    t.is(r.action, 0x55, `key size ${keySize}`);
+    t.is(r.helperCalls, 3);
+    t.is(hostLookups, 0);
+  }
+});
+
+test('inline and host hash lookups agree on present, absent and deleted keys across probe runs', (t) => {
+  // r0 = lookup(map, first 5 packet bytes copied to the stack) — the value pointer or 0.
+  const copy = [0, 1, 2, 3, 4].flatMap((i) => [`ldxb %r3, [%r1+${i}]`, `stxb [%r10-${8 - i}], %r3`]);
+  const body = assembleText([...copy, 'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -8', 'call 1', 'exit'].join('\n'))
+    .map((insn) => (insn.code === 0x18 ? { ...insn, src: 1 } : insn));
+  const next = rng(99);
+  const keys = Array.from({ length: 120 }, () => Uint8Array.from({ length: 5 }, () => next() & 3)); // few distinct bytes: collisions
+  const progs = (['interp', 'wasm'] as const).map((engine) => programFrom(body, [hashSpec(5, 64)], { engine }));
+  for (const p of progs) {
+    const m = p.vm.maps[0]!;
+    keys.forEach((k, i) => { m.update(k, new Uint8Array(8).fill(i), 0); if (i % 3 === 0) m.delete(keys[(i * 7) % keys.length]!); });
+  }
+  let hits = 0;
+  for (const k of keys) {
+    const frame = new Uint8Array(14);
+    frame.set(k);
+    const [a, b] = progs.map((p) => p.run(frame));
+    t.is(b!.action, a!.action);
+    t.is(a!.action, progs[0]!.vm.maps[0]!.lookup(k));
+    if (a!.action !== 0) hits++;
+  }
+  t.true(hits > 10 && hits < keys.length, `hits ${hits}`);
+});
