@@ -1,14 +1,15 @@
-import { add64, arsh64, bswap32, cmpS64, cmpU64, divmod64, lsh64, mul64, rsh64, sub64 } from './arith64.ts';
+import { arsh64, bswap32, divmod64, lsh64, mul64, rsh64 } from './arith64.ts';
 import { faultKindOf } from './fault.ts';
-import { MAX_CALL_FRAMES, STACK_FRAME_SIZE, stackFrameAddr } from './memory.ts';
+import { CTX_ADDR, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE, stackFrameAddr } from './memory.ts';
 import type { ProgramImage } from './verify.ts';
 import type { Vm } from './vm.ts';
 
 /**
  * The reference interpreter: one switch over full opcodes, one short case each (RFC 9669).
  * The image is verified, so unknown opcodes cannot occur. Registers are vm.L / vm.H (low/high
- * 32 bits). Every memory access goes through vm.mem.translate(); a failure, the budget, the
- * call depth or a helper fault ends the run with vm.fault set. Returns nothing: r0 is the
+ * 32 bits). Every memory access is checked: packet-window and stack accesses inline, all others
+ * by vm.mem.translate() (same decisions); a failure, the budget, the call depth or a helper
+ * fault ends the run with vm.fault set. Returns nothing: r0 is the
  * result, vm.exitPc / vm.image say where it stopped.
  *
  * Caller sets up r1 (context) before calling; r10 and the frames are set here.
@@ -27,8 +28,11 @@ export function execute(vm: Vm, entry: ProgramImage): void {
 export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDepth: number, startCount: number): void {
   const L = vm.L, H = vm.H, mem = vm.mem, view = mem.view, u8 = mem.u8;
   const budget = vm.budget, trace = vm.trace;
+  // The packet window, as VmMemory.translate() checks it first; only helpers move it (re-read after each call).
+  let pkS = mem.pkStart, pkE = mem.pkEnd;
+  const stackLo = STACK_BASE, stackHi = STACK_BASE + MAX_CALL_FRAMES * STACK_FRAME_STRIDE, stackMask = STACK_FRAME_STRIDE - 1, ctxLo = CTX_ADDR;
   let image = entry;
-  let words = image.word, offs = image.off, imms = image.imm;
+  let P = packed(image);
   let pc = startPc, count = startCount, depth = baseDepth;
   const retPc = vm.frameReturnPc, retImage = vm.frameReturnImage, saved = vm.frameSaved, O = vm.origin, savedO = vm.frameOrigin;
   L[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE; H[10] = 0;
@@ -40,17 +44,17 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       return;
     }
     if (trace !== undefined) trace(pc, image, L, H);
-    const w = words[pc]!, code = w & 0xff, d = (w >> 8) & 15, s = w >> 12, i = imms[pc]!;
+    const w = P[pc * 2]!, code = w & 0xff, d = (w >> 8) & 15, s = (w >> 12) & 15, i = P[pc * 2 + 1]!;
     switch (code) {
       // ---- ALU64 ----
-      case 0x07: add64(L, H, d, i, i >> 31); break;
-      case 0x0f: add64(L, H, d, L[s]!, H[s]!); break;
-      case 0x17: sub64(L, H, d, i, i >> 31); break;
-      case 0x1f: sub64(L, H, d, L[s]!, H[s]!); break;
+      case 0x07: { const a = L[d]!, r = (a + i) | 0; L[d] = r; H[d] = (H[d]! + (i >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; break; }
+      case 0x0f: { const a = L[d]!, r = (a + L[s]!) | 0; H[d] = (H[d]! + H[s]! + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; L[d] = r; break; }
+      case 0x17: { const a = L[d]!; L[d] = (a - i) | 0; H[d] = (H[d]! - (i >> 31) - ((a >>> 0) < (i >>> 0) ? 1 : 0)) | 0; break; }
+      case 0x1f: { const a = L[d]!, b = L[s]!; H[d] = (H[d]! - H[s]! - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; L[d] = (a - b) | 0; break; }
       case 0x27: mul64(L, H, d, i, i >> 31); break;
       case 0x2f: mul64(L, H, d, L[s]!, H[s]!); break;
-      case 0x37: divmod64(L, H, d, i, i >> 31, false, offs[pc] === 1); break;
-      case 0x3f: divmod64(L, H, d, L[s]!, H[s]!, false, offs[pc] === 1); break;
+      case 0x37: divmod64(L, H, d, i, i >> 31, false, (w >> 16) === 1); break;
+      case 0x3f: divmod64(L, H, d, L[s]!, H[s]!, false, (w >> 16) === 1); break;
       case 0x47: L[d] |= i; H[d] |= i >> 31; break;
       case 0x4f: L[d] |= L[s]!; H[d] |= H[s]!; break;
       case 0x57: L[d] &= i; H[d] &= i >> 31; break;
@@ -59,14 +63,14 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       case 0x6f: lsh64(L, H, d, L[s]! & 63); break;
       case 0x77: rsh64(L, H, d, i & 63); break;
       case 0x7f: rsh64(L, H, d, L[s]! & 63); break;
-      case 0x87: { const lo = L[d]!, hi = H[d]!; L[d] = 0; H[d] = 0; sub64(L, H, d, lo, hi); break; }
-      case 0x97: divmod64(L, H, d, i, i >> 31, true, offs[pc] === 1); break;
-      case 0x9f: divmod64(L, H, d, L[s]!, H[s]!, true, offs[pc] === 1); break;
+      case 0x87: { const a = L[d]!; L[d] = -a | 0; H[d] = (-H[d]! - (a !== 0 ? 1 : 0)) | 0; break; }
+      case 0x97: divmod64(L, H, d, i, i >> 31, true, (w >> 16) === 1); break;
+      case 0x9f: divmod64(L, H, d, L[s]!, H[s]!, true, (w >> 16) === 1); break;
       case 0xa7: L[d] ^= i; H[d] ^= i >> 31; break;
       case 0xaf: L[d] ^= L[s]!; H[d] ^= H[s]!; break;
       case 0xb7: L[d] = i; H[d] = i >> 31; O[d] = pc; break;
       case 0xbf: {
-        const o = offs[pc]!;
+        const o = w >> 16;
         if (o === 0) { L[d] = L[s]!; H[d] = H[s]!; }
         else { const v = o === 8 ? (L[s]! << 24) >> 24 : o === 16 ? (L[s]! << 16) >> 16 : L[s]!; L[d] = v; H[d] = v >> 31; }
         O[d] = O[s]!;
@@ -89,7 +93,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       case 0x34: case 0x3c: {
         const b = code === 0x34 ? i : L[s]!;
         if (b === 0) L[d] = 0;
-        else if (offs[pc] === 1) L[d] = Math.trunc(L[d]! / b);
+        else if ((w >> 16) === 1) L[d] = Math.trunc(L[d]! / b);
         else L[d] = Math.floor((L[d]! >>> 0) / (b >>> 0));
         H[d] = 0;
         break;
@@ -105,7 +109,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       case 0x84: L[d] = -L[d]!; H[d] = 0; break;
       case 0x94: case 0x9c: {
         const b = code === 0x94 ? i : L[s]!;
-        if (b !== 0) L[d] = offs[pc] === 1 ? L[d]! % b : (L[d]! >>> 0) % (b >>> 0);
+        if (b !== 0) L[d] = (w >> 16) === 1 ? L[d]! % b : (L[d]! >>> 0) % (b >>> 0);
         H[d] = 0;
         break;
       }
@@ -113,7 +117,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       case 0xac: L[d] ^= L[s]!; H[d] = 0; break;
       case 0xb4: L[d] = i; H[d] = 0; O[d] = pc; break;
       case 0xbc: {
-        const o = offs[pc]!;
+        const o = w >> 16;
         L[d] = o === 8 ? (L[s]! << 24) >> 24 : o === 16 ? (L[s]! << 16) >> 16 : L[s]!;
         H[d] = 0;
         O[d] = O[s]!;
@@ -130,53 +134,54 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
         else { const lo = L[d]!; L[d] = bswap32(H[d]!); H[d] = bswap32(lo); }
         break;
       // ---- JMP (64-bit compares) ----
-      case 0x05: pc += offs[pc]!; break;
-      case 0x15: if (L[d] === i && H[d] === i >> 31) pc += offs[pc]!; break;
-      case 0x1d: if (L[d] === L[s] && H[d] === H[s]) pc += offs[pc]!; break;
-      case 0x25: if (cmpU64(L[d]!, H[d]!, i, i >> 31) > 0) pc += offs[pc]!; break;
-      case 0x2d: if (cmpU64(L[d]!, H[d]!, L[s]!, H[s]!) > 0) pc += offs[pc]!; break;
-      case 0x35: if (cmpU64(L[d]!, H[d]!, i, i >> 31) >= 0) pc += offs[pc]!; break;
-      case 0x3d: if (cmpU64(L[d]!, H[d]!, L[s]!, H[s]!) >= 0) pc += offs[pc]!; break;
-      case 0x45: if ((L[d]! & i) !== 0 || (H[d]! & (i >> 31)) !== 0) pc += offs[pc]!; break;
-      case 0x4d: if ((L[d]! & L[s]!) !== 0 || (H[d]! & H[s]!) !== 0) pc += offs[pc]!; break;
-      case 0x55: if (L[d] !== i || H[d] !== i >> 31) pc += offs[pc]!; break;
-      case 0x5d: if (L[d] !== L[s] || H[d] !== H[s]) pc += offs[pc]!; break;
-      case 0x65: if (cmpS64(L[d]!, H[d]!, i, i >> 31) > 0) pc += offs[pc]!; break;
-      case 0x6d: if (cmpS64(L[d]!, H[d]!, L[s]!, H[s]!) > 0) pc += offs[pc]!; break;
-      case 0x75: if (cmpS64(L[d]!, H[d]!, i, i >> 31) >= 0) pc += offs[pc]!; break;
-      case 0x7d: if (cmpS64(L[d]!, H[d]!, L[s]!, H[s]!) >= 0) pc += offs[pc]!; break;
-      case 0xa5: if (cmpU64(L[d]!, H[d]!, i, i >> 31) < 0) pc += offs[pc]!; break;
-      case 0xad: if (cmpU64(L[d]!, H[d]!, L[s]!, H[s]!) < 0) pc += offs[pc]!; break;
-      case 0xb5: if (cmpU64(L[d]!, H[d]!, i, i >> 31) <= 0) pc += offs[pc]!; break;
-      case 0xbd: if (cmpU64(L[d]!, H[d]!, L[s]!, H[s]!) <= 0) pc += offs[pc]!; break;
-      case 0xc5: if (cmpS64(L[d]!, H[d]!, i, i >> 31) < 0) pc += offs[pc]!; break;
-      case 0xcd: if (cmpS64(L[d]!, H[d]!, L[s]!, H[s]!) < 0) pc += offs[pc]!; break;
-      case 0xd5: if (cmpS64(L[d]!, H[d]!, i, i >> 31) <= 0) pc += offs[pc]!; break;
-      case 0xdd: if (cmpS64(L[d]!, H[d]!, L[s]!, H[s]!) <= 0) pc += offs[pc]!; break;
+      case 0x05: pc += w >> 16; break;
+      case 0x15: if (L[d] === i && H[d] === i >> 31) pc += w >> 16; break;
+      case 0x1d: if (L[d] === L[s] && H[d] === H[s]) pc += w >> 16; break;
+      // 64-bit ordered compares, written out (the high words decide unless equal; then the low words, unsigned).
+      case 0x25: { const h = H[d]!, b = i >> 31; if (h !== b ? h >>> 0 > b >>> 0 : L[d]! >>> 0 > i >>> 0) pc += w >> 16; break; }
+      case 0x2d: { const h = H[d]!, b = H[s]!; if (h !== b ? h >>> 0 > b >>> 0 : L[d]! >>> 0 > L[s]! >>> 0) pc += w >> 16; break; }
+      case 0x35: { const h = H[d]!, b = i >> 31; if (h !== b ? h >>> 0 > b >>> 0 : L[d]! >>> 0 >= i >>> 0) pc += w >> 16; break; }
+      case 0x3d: { const h = H[d]!, b = H[s]!; if (h !== b ? h >>> 0 > b >>> 0 : L[d]! >>> 0 >= L[s]! >>> 0) pc += w >> 16; break; }
+      case 0x45: if ((L[d]! & i) !== 0 || (H[d]! & (i >> 31)) !== 0) pc += w >> 16; break;
+      case 0x4d: if ((L[d]! & L[s]!) !== 0 || (H[d]! & H[s]!) !== 0) pc += w >> 16; break;
+      case 0x55: if (L[d] !== i || H[d] !== i >> 31) pc += w >> 16; break;
+      case 0x5d: if (L[d] !== L[s] || H[d] !== H[s]) pc += w >> 16; break;
+      case 0x65: { const h = H[d]!, b = i >> 31; if (h !== b ? h > b : L[d]! >>> 0 > i >>> 0) pc += w >> 16; break; }
+      case 0x6d: { const h = H[d]!, b = H[s]!; if (h !== b ? h > b : L[d]! >>> 0 > L[s]! >>> 0) pc += w >> 16; break; }
+      case 0x75: { const h = H[d]!, b = i >> 31; if (h !== b ? h > b : L[d]! >>> 0 >= i >>> 0) pc += w >> 16; break; }
+      case 0x7d: { const h = H[d]!, b = H[s]!; if (h !== b ? h > b : L[d]! >>> 0 >= L[s]! >>> 0) pc += w >> 16; break; }
+      case 0xa5: { const h = H[d]!, b = i >> 31; if (h !== b ? h >>> 0 < b >>> 0 : L[d]! >>> 0 < i >>> 0) pc += w >> 16; break; }
+      case 0xad: { const h = H[d]!, b = H[s]!; if (h !== b ? h >>> 0 < b >>> 0 : L[d]! >>> 0 < L[s]! >>> 0) pc += w >> 16; break; }
+      case 0xb5: { const h = H[d]!, b = i >> 31; if (h !== b ? h >>> 0 < b >>> 0 : L[d]! >>> 0 <= i >>> 0) pc += w >> 16; break; }
+      case 0xbd: { const h = H[d]!, b = H[s]!; if (h !== b ? h >>> 0 < b >>> 0 : L[d]! >>> 0 <= L[s]! >>> 0) pc += w >> 16; break; }
+      case 0xc5: { const h = H[d]!, b = i >> 31; if (h !== b ? h < b : L[d]! >>> 0 < i >>> 0) pc += w >> 16; break; }
+      case 0xcd: { const h = H[d]!, b = H[s]!; if (h !== b ? h < b : L[d]! >>> 0 < L[s]! >>> 0) pc += w >> 16; break; }
+      case 0xd5: { const h = H[d]!, b = i >> 31; if (h !== b ? h < b : L[d]! >>> 0 <= i >>> 0) pc += w >> 16; break; }
+      case 0xdd: { const h = H[d]!, b = H[s]!; if (h !== b ? h < b : L[d]! >>> 0 <= L[s]! >>> 0) pc += w >> 16; break; }
       // ---- JMP32 ----
       case 0x06: pc += i; break; // gotol
-      case 0x16: if (L[d] === i) pc += offs[pc]!; break;
-      case 0x1e: if (L[d] === L[s]) pc += offs[pc]!; break;
-      case 0x26: if (L[d]! >>> 0 > i >>> 0) pc += offs[pc]!; break;
-      case 0x2e: if (L[d]! >>> 0 > L[s]! >>> 0) pc += offs[pc]!; break;
-      case 0x36: if (L[d]! >>> 0 >= i >>> 0) pc += offs[pc]!; break;
-      case 0x3e: if (L[d]! >>> 0 >= L[s]! >>> 0) pc += offs[pc]!; break;
-      case 0x46: if ((L[d]! & i) !== 0) pc += offs[pc]!; break;
-      case 0x4e: if ((L[d]! & L[s]!) !== 0) pc += offs[pc]!; break;
-      case 0x56: if (L[d] !== i) pc += offs[pc]!; break;
-      case 0x5e: if (L[d] !== L[s]) pc += offs[pc]!; break;
-      case 0x66: if (L[d]! > i) pc += offs[pc]!; break;
-      case 0x6e: if (L[d]! > L[s]!) pc += offs[pc]!; break;
-      case 0x76: if (L[d]! >= i) pc += offs[pc]!; break;
-      case 0x7e: if (L[d]! >= L[s]!) pc += offs[pc]!; break;
-      case 0xa6: if (L[d]! >>> 0 < i >>> 0) pc += offs[pc]!; break;
-      case 0xae: if (L[d]! >>> 0 < L[s]! >>> 0) pc += offs[pc]!; break;
-      case 0xb6: if (L[d]! >>> 0 <= i >>> 0) pc += offs[pc]!; break;
-      case 0xbe: if (L[d]! >>> 0 <= L[s]! >>> 0) pc += offs[pc]!; break;
-      case 0xc6: if (L[d]! < i) pc += offs[pc]!; break;
-      case 0xce: if (L[d]! < L[s]!) pc += offs[pc]!; break;
-      case 0xd6: if (L[d]! <= i) pc += offs[pc]!; break;
-      case 0xde: if (L[d]! <= L[s]!) pc += offs[pc]!; break;
+      case 0x16: if (L[d] === i) pc += w >> 16; break;
+      case 0x1e: if (L[d] === L[s]) pc += w >> 16; break;
+      case 0x26: if (L[d]! >>> 0 > i >>> 0) pc += w >> 16; break;
+      case 0x2e: if (L[d]! >>> 0 > L[s]! >>> 0) pc += w >> 16; break;
+      case 0x36: if (L[d]! >>> 0 >= i >>> 0) pc += w >> 16; break;
+      case 0x3e: if (L[d]! >>> 0 >= L[s]! >>> 0) pc += w >> 16; break;
+      case 0x46: if ((L[d]! & i) !== 0) pc += w >> 16; break;
+      case 0x4e: if ((L[d]! & L[s]!) !== 0) pc += w >> 16; break;
+      case 0x56: if (L[d] !== i) pc += w >> 16; break;
+      case 0x5e: if (L[d] !== L[s]) pc += w >> 16; break;
+      case 0x66: if (L[d]! > i) pc += w >> 16; break;
+      case 0x6e: if (L[d]! > L[s]!) pc += w >> 16; break;
+      case 0x76: if (L[d]! >= i) pc += w >> 16; break;
+      case 0x7e: if (L[d]! >= L[s]!) pc += w >> 16; break;
+      case 0xa6: if (L[d]! >>> 0 < i >>> 0) pc += w >> 16; break;
+      case 0xae: if (L[d]! >>> 0 < L[s]! >>> 0) pc += w >> 16; break;
+      case 0xb6: if (L[d]! >>> 0 <= i >>> 0) pc += w >> 16; break;
+      case 0xbe: if (L[d]! >>> 0 <= L[s]! >>> 0) pc += w >> 16; break;
+      case 0xc6: if (L[d]! < i) pc += w >> 16; break;
+      case 0xce: if (L[d]! < L[s]!) pc += w >> 16; break;
+      case 0xd6: if (L[d]! <= i) pc += w >> 16; break;
+      case 0xde: if (L[d]! <= L[s]!) pc += w >> 16; break;
       // ---- calls ----
       case 0x85:
         if (s === 0) {
@@ -184,11 +189,12 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
           vm.helpers[i]!(vm);
           count = vm.insns;
           if (vm.fault !== undefined) return;
+          pkS = mem.pkStart; pkE = mem.pkEnd;
           O[0] = pc;
           if (vm.tailTarget !== undefined) {
             O.fill(-1);
             image = vm.tailTarget; vm.tailTarget = undefined;
-            words = image.word; offs = image.off; imms = image.imm;
+            P = packed(image);
             pc = -1;
           }
         } else {
@@ -220,40 +226,72 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
         pc = retPc[depth]!;
         if (retImage[depth] !== image) {
           image = retImage[depth]!;
-          words = image.word; offs = image.off; imms = image.imm;
+          P = packed(image);
         }
         break;
       // ---- lddw (constant resolved at load) ----
       case 0x18: L[d] = i; H[d] = image.immHi[pc]!; O[d] = pc; pc++; break;
-      // ---- loads (effective address = reg + off; a register with high bits set is no address) ----
-      case 0x61: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 4); L[d] = view.getInt32(a, true); H[d] = 0; O[d] = pc; break; }
-      case 0x69: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 2); L[d] = view.getUint16(a, true); H[d] = 0; O[d] = pc; break; }
-      case 0x71: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 1); L[d] = u8[a]!; H[d] = 0; O[d] = pc; break; }
-      case 0x79: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 8, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 8); L[d] = view.getInt32(a, true); H[d] = view.getInt32(a + 4, true); O[d] = pc; break; }
-      case 0x81: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 4); L[d] = view.getInt32(a, true); H[d] = L[d]! >> 31; O[d] = pc; break; }
-      case 0x89: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 2); L[d] = view.getInt16(a, true); H[d] = L[d]! >> 31; O[d] = pc; break; }
-      case 0x91: { const a = H[s] === 0 ? (L[s]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, false); if (c !== 0) return loadFault(vm, image, pc, count, c, a, s, 1); L[d] = view.getInt8(a); H[d] = L[d]! >> 31; O[d] = pc; break; }
-      // ---- stores ----
-      case 0x62: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 4); view.setInt32(a, i, true); break; }
-      case 0x6a: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 2); view.setInt16(a, i, true); break; }
-      case 0x72: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 1); u8[a] = i; break; }
-      case 0x7a: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 8, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 8); view.setInt32(a, i, true); view.setInt32(a + 4, i >> 31, true); break; }
-      case 0x63: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 4, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 4); view.setInt32(a, L[s]!, true); break; }
-      case 0x6b: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 2, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 2); view.setInt16(a, L[s]!, true); break; }
-      case 0x73: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 1, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 1); u8[a] = L[s]!; break; }
-      case 0x7b: { const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1, c = a < 0 ? 1 : mem.translate(a, 8, true); if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, 8); view.setInt32(a, L[s]!, true); view.setInt32(a + 4, H[s]!, true); break; }
+      // ---- loads and stores ----
+      // Effective address = reg + off. Inline test: a base register below 2^31 (high word 0) and
+      // an access inside the packet window or inside one stack frame (the 512 used bytes of its
+      // 1024-byte slot). Anything else (context, maps, globals, faults) takes checkedAddr(), which
+      // is VmMemory.translate() on the exact address; both decide the same for every address.
+      case 0x61: { // ldxw: also the aligned context fields (data, data_end, ...), readable by 4-byte loads only
+        const x = L[s]!; let a = (x + (w >> 16)) | 0;
+        if (H[s] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 4 <= STACK_FRAME_SIZE) || (a >= ctxLo && a <= ctxLo + 16 && (a & 3) === 0))) {
+          a = checkedAddr(vm, image, pc, count, s, 4, false); if (a < 0) return;
+        }
+        L[d] = view.getInt32(a, true); H[d] = 0; O[d] = pc; break;
+      }
+      case 0x69: { const x = L[s]!; let a = (x + (w >> 16)) | 0; if (H[s] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 2 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, s, 2, false); if (a < 0) return; } L[d] = view.getUint16(a, true); H[d] = 0; O[d] = pc; break; }
+      case 0x71: { const x = L[s]!; let a = (x + (w >> 16)) | 0; if (H[s] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 1 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, s, 1, false); if (a < 0) return; } L[d] = u8[a]!; H[d] = 0; O[d] = pc; break; }
+      case 0x79: { const x = L[s]!; let a = (x + (w >> 16)) | 0; if (H[s] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 8 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, s, 8, false); if (a < 0) return; } L[d] = view.getInt32(a, true); H[d] = view.getInt32(a + 4, true); O[d] = pc; break; }
+      case 0x81: { const x = L[s]!; let a = (x + (w >> 16)) | 0; if (H[s] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 4 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, s, 4, false); if (a < 0) return; } L[d] = view.getInt32(a, true); H[d] = L[d]! >> 31; O[d] = pc; break; }
+      case 0x89: { const x = L[s]!; let a = (x + (w >> 16)) | 0; if (H[s] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 2 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, s, 2, false); if (a < 0) return; } L[d] = view.getInt16(a, true); H[d] = L[d]! >> 31; O[d] = pc; break; }
+      case 0x91: { const x = L[s]!; let a = (x + (w >> 16)) | 0; if (H[s] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 1 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, s, 1, false); if (a < 0) return; } L[d] = view.getInt8(a); H[d] = L[d]! >> 31; O[d] = pc; break; }
+      case 0x62: { const x = L[d]!; let a = (x + (w >> 16)) | 0; if (H[d] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 4 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, d, 4, true); if (a < 0) return; } view.setInt32(a, i, true); break; }
+      case 0x6a: { const x = L[d]!; let a = (x + (w >> 16)) | 0; if (H[d] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 2 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, d, 2, true); if (a < 0) return; } view.setInt16(a, i, true); break; }
+      case 0x72: { const x = L[d]!; let a = (x + (w >> 16)) | 0; if (H[d] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 1 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, d, 1, true); if (a < 0) return; } u8[a] = i; break; }
+      case 0x7a: { const x = L[d]!; let a = (x + (w >> 16)) | 0; if (H[d] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 8 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, d, 8, true); if (a < 0) return; } view.setInt32(a, i, true); view.setInt32(a + 4, i >> 31, true); break; }
+      case 0x63: { const x = L[d]!; let a = (x + (w >> 16)) | 0; if (H[d] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 4 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, d, 4, true); if (a < 0) return; } view.setInt32(a, L[s]!, true); break; }
+      case 0x6b: { const x = L[d]!; let a = (x + (w >> 16)) | 0; if (H[d] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 2 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, d, 2, true); if (a < 0) return; } view.setInt16(a, L[s]!, true); break; }
+      case 0x73: { const x = L[d]!; let a = (x + (w >> 16)) | 0; if (H[d] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 1 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, d, 1, true); if (a < 0) return; } u8[a] = L[s]!; break; }
+      case 0x7b: { const x = L[d]!; let a = (x + (w >> 16)) | 0; if (H[d] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= stackLo && a < stackHi && (a & stackMask) + 8 <= STACK_FRAME_SIZE))) { a = checkedAddr(vm, image, pc, count, d, 8, true); if (a < 0) return; } view.setInt32(a, L[s]!, true); view.setInt32(a + 4, H[s]!, true); break; }
       // ---- atomics ----
       case 0xc3: case 0xdb: {
         const wide = code === 0xdb, size = wide ? 8 : 4;
-        const a = H[d] === 0 ? (L[d]! >>> 0) + offs[pc]! : -1;
-        const c = a < 0 ? 1 : mem.translate(a, size, true);
-        if (c !== 0) return storeFault(vm, image, pc, count, c, a, d, size);
+        const a = checkedAddr(vm, image, pc, count, d, size, true);
+        if (a < 0) return;
         atomic(L, H, view, a, wide, i, s);
         break;
       }
     }
     pc++;
   }
+}
+
+/**
+ * The image as the dispatch loop reads it: per slot two int32s, opcode | dst << 8 | src << 12 |
+ * off << 16 (the offset comes back sign-extended with `w >> 16`) and imm. Built once per image.
+ */
+const packedImages = new WeakMap<ProgramImage, Int32Array>();
+let lastImage: ProgramImage | undefined;
+let lastPacked: Int32Array = new Int32Array(0);
+
+function packed(image: ProgramImage): Int32Array {
+  if (image === lastImage) return lastPacked;
+  let p = packedImages.get(image);
+  if (p === undefined) {
+    p = new Int32Array(image.length * 2);
+    for (let k = 0; k < image.length; k++) {
+      p[k * 2] = (image.word[k]! & 0xffff) | (image.off[k]! << 16);
+      p[k * 2 + 1] = image.imm[k]!;
+    }
+    packedImages.set(image, p);
+  }
+  lastImage = image;
+  lastPacked = p;
+  return p;
 }
 
 /** Record a memory fault (a = -1: the base register was not a 32-bit address). */
@@ -263,12 +301,16 @@ function memFault(vm: Vm, image: ProgramImage, pc: number, count: number, code: 
   vm.setFault(faultKindOf(code), addr, size, `${write ? 'store' : 'load'} of ${size} bytes`);
 }
 
-function loadFault(vm: Vm, image: ProgramImage, pc: number, count: number, code: number, a: number, reg: number, size: number): void {
-  memFault(vm, image, pc, count, code, a, reg, size, false);
-}
-
-function storeFault(vm: Vm, image: ProgramImage, pc: number, count: number, code: number, a: number, reg: number, size: number): void {
-  memFault(vm, image, pc, count, code, a, reg, size, true);
+/**
+ * The full check of an access through base register `reg` (+ the instruction's offset):
+ * VmMemory.translate() on the exact address. Returns the address, or -1 after recording the fault.
+ */
+function checkedAddr(vm: Vm, image: ProgramImage, pc: number, count: number, reg: number, size: number, write: boolean): number {
+  const a = vm.H[reg] === 0 ? (vm.L[reg]! >>> 0) + image.off[pc]! : -1;
+  const c = a < 0 ? 1 : vm.mem.translate(a, size, write);
+  if (c === 0) return a;
+  memFault(vm, image, pc, count, c, a, reg, size, write);
+  return -1;
 }
 
 /** Atomic read-modify-write at `a` (already checked). */

@@ -100,8 +100,10 @@ export class VmMemory {
   private readonly ends: Float64Array;
   private readonly flags: Uint8Array;
   private last = 1;
-  private pkStart = 0;
-  private pkEnd = 0;
+  private readonly packetIndex: number;
+  /** The packet window (data_meta .. data_end) as plain numbers; read them, change them only through setPacketWindow(). */
+  pkStart = 0;
+  pkEnd = 0;
 
   constructor(layout: MemoryLayout, buffer?: ArrayBuffer) {
     this.buffer = buffer ?? new ArrayBuffer(layout.byteLength);
@@ -109,7 +111,8 @@ export class VmMemory {
     this.u8 = new Uint8Array(this.buffer);
     this.view = new DataView(this.buffer);
     this.regions = layout.regions;
-    this.packet = layout.regions.find((r) => r.kind === 'packet')!;
+    this.packetIndex = layout.regions.findIndex((r) => r.kind === 'packet');
+    this.packet = layout.regions[this.packetIndex]!;
     const n = this.regions.length;
     this.starts = new Float64Array(n);
     this.ends = new Float64Array(n);
@@ -128,9 +131,8 @@ export class VmMemory {
     this.packet.end = end;
     this.pkStart = start;
     this.pkEnd = end;
-    const i = this.regions.indexOf(this.packet);
-    this.starts[i] = start;
-    this.ends[i] = end;
+    this.starts[this.packetIndex] = start;
+    this.ends[this.packetIndex] = end;
   }
 
   /**
