@@ -25,7 +25,10 @@ export interface ReplayOptions extends PipelineOptions {
   ifindex?: number;
   /** Override the rx queue (default: epb_queue, else 0). */
   rxQueue?: number;
-  /** Called for each packet after it ran (text output, tracing). `selected` says whether it passed selection. */
+  /**
+   * Called for each packet after it ran (text output, tracing). `selected` says whether it
+   * passed selection. `result.packet` is valid only during the call (copy what you keep).
+   */
   onPacket?: (packet: InputPacket, result: XdpResult, selected: boolean) => void;
 }
 
@@ -99,7 +102,8 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
       const { iface, record } = packet;
       const input = record.data;
       const ctx = runContext(iface, record, options);
-      const result = program.run(input, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs });
+      // borrow: the output frame is written (copied into the batch) before the next packet runs.
+      const result = program.run(input, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs, borrow: true });
       countResult(summary, result);
       const filter = filters.get(iface.linkType);
       const selected = (options.actions === undefined || (result.notRun === undefined && options.actions.has(result.action))) &&
