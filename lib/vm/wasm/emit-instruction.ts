@@ -389,7 +389,7 @@ function bpfCall(f: FuncContext, pc: number, imm: number): void {
 function exit(f: FuncContext, pc: number): void {
   const c = f.c;
   c.get(L.depth).op(Op.i32_eqz).if();
-  spillRegs(c);
+  spillRegs(c, 0, 0); // r0 only: the host reads nothing else at exit
   info(c, 1, () => c.i32Const(pc));
   info(c, 2, () => c.get(L.count));
   c.i32Const(Status.EXIT).op(Op.return);

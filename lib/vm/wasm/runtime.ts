@@ -14,8 +14,9 @@ import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 /**
  * The compiled engine for one Vm: compiles each program image once (lazily for tail-call
  * targets), and `execute(vm, image)` is a drop-in replacement for the interpreter's
- * `execute()` — same contract: r1.. set by the caller in vm.L/vm.H, results in vm.L/vm.H,
- * vm.insns, vm.exitPc, vm.image, vm.fault.
+ * `execute()` — same contract: r1.. set by the caller in vm.L/vm.H, the result r0 in
+ * vm.L[0]/vm.H[0] (r1..r10 are left in the scratch page), vm.origin, vm.insns, vm.exitPc,
+ * vm.image, vm.fault.
  */
 
 type RunFn = (pc: number, count: number, budget: number, depth: number, entry: number, r1: number) => number;
@@ -120,8 +121,9 @@ export class WasmEngine {
       vm.insns = count;
       switch (status) {
         case EXIT: {
-          // Results: r0..r10 as the interpreter leaves them, and the verdict origins.
-          for (let r = 0; r <= 10; r++) { L[r] = regs[2 * r]!; H[r] = regs[2 * r + 1]!; }
+          // Results: r0 (r1..r10 are not carried out: nothing reads them after a run; the
+          // tracer, which does, runs on the interpreter), and the verdict origins.
+          L[0] = regs[0]!; H[0] = regs[1]!;
           vm.image = c.image; vm.exitPc = info[1]!;
           const o = this.origins, O = vm.origin;
           for (let r = 0; r <= 10; r++) O[r] = o[r]!;
