@@ -177,11 +177,13 @@ export class PcapngWriter {
     for (; (at & 3) !== 0; at++) buf[at] = 0;
     if (optLen > 0) {
       if (nVerdicts > 0) {
-        for (const vd of verdicts!) {
+        for (let i = 0; i < nVerdicts; i++) {
+          const vd = verdicts![i]!;
           const n = 1 + verdictDataLength(vd);
           at = this.optionHeader(at, EpbOption.VERDICT, n);
           buf[at] = vd.type;
-          if (vd.action !== undefined) v.setBigUint64(at + 1, BigInt.asUintN(64, vd.action), true);
+          const action = vd.action;
+          if (action !== undefined) v.setBigUint64(at + 1, action >= 0n ? action : BigInt.asUintN(64, action), true);
           else if (vd.data !== undefined) buf.set(vd.data, at + 1);
           at = this.zeroPad(at + n);
         }

@@ -9,6 +9,8 @@ import { dataView } from '../util/bytes.ts';
 export class StreamBuffer {
   bytes: Uint8Array;
   view: DataView;
+  /** bytes.buffer, kept apart: the TypedArray .buffer getter costs ~35 ns, per packet in borrow(). */
+  private arrayBuffer: ArrayBuffer;
   /** Index of the first unread byte. */
   start = 0;
   /** Index one past the last valid byte. */
@@ -21,6 +23,7 @@ export class StreamBuffer {
   constructor(initialCapacity = 64 * 1024) {
     this.bytes = new Uint8Array(initialCapacity);
     this.view = dataView(this.bytes);
+    this.arrayBuffer = this.bytes.buffer as ArrayBuffer;
   }
 
   /** Unread bytes available. */
@@ -52,6 +55,7 @@ export class StreamBuffer {
         next.set(this.bytes.subarray(this.start, this.end));
         this.bytes = next;
         this.view = dataView(next);
+        this.arrayBuffer = next.buffer;
       }
       this.base += this.start;
       this.end = unread;
@@ -66,7 +70,7 @@ export class StreamBuffer {
    * ArrayBuffer directly: about half the cost of subarray(), which is per packet on the hot path.
    */
   borrow(from: number, length: number): Uint8Array {
-    return new Uint8Array(this.bytes.buffer, from, length);
+    return new Uint8Array(this.arrayBuffer, from, length);
   }
 
   consume(n: number): void {
