@@ -14,6 +14,10 @@ import { FUNC_PTR_BASE, type ProgramImage } from './verify.ts';
  * Registers are two Int32Arrays: L = low 32 bits, H = high 32 bits (no BigInt on the hot path).
  */
 
+/** Offsets of the high words and of the verdict origins in Vm.regs. */
+export const REG_HI = 16;
+export const REG_ORIGIN = 32;
+
 /** A helper reads r1..r5 from vm.L/vm.H and sets r0 (vm.ret / vm.retBig), or sets vm.fault. */
 export type Helper = (vm: Vm) => void;
 
@@ -44,8 +48,13 @@ export interface RedirectTarget {
 
 export class Vm {
   readonly mem: VmMemory;
-  readonly L = new Int32Array(11);
-  readonly H = new Int32Array(11);
+  /**
+   * r0..r10 in one Int32Array, so the interpreter's loop indexes a single array: low words at
+   * 0..10, high words at REG_HI + r, verdict origins at REG_ORIGIN + r. L, H and origin are views of it.
+   */
+  readonly regs = new Int32Array(48);
+  readonly L = this.regs.subarray(0, 11);
+  readonly H = this.regs.subarray(REG_HI, REG_HI + 11);
   readonly maps: VmMap[];
   readonly helpers: (Helper | undefined)[];
   /** Program images by function name (entry + tail-call targets). */
@@ -89,7 +98,7 @@ export class Vm {
    * of `return XDP_DROP;`, which clang's shared epilogue hides from the exit instruction.
    * -1 = unknown. The compiled engine keeps the same values in its scratch page.
    */
-  readonly origin = new Int32Array(11).fill(-1);
+  readonly origin = this.regs.subarray(REG_ORIGIN, REG_ORIGIN + 11).fill(-1);
   readonly frameOrigin = new Int32Array(MAX_CALL_FRAMES * 4);
   /** The caller's origins while a callback runs, per callback depth (no allocation per bpf_loop iteration). */
   private readonly callbackOrigin = new Int32Array(MAX_CALL_FRAMES * 11);
