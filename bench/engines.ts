@@ -2,7 +2,8 @@
  * Engine benchmark: ns per packet of the reference interpreter and the wasm engine on each
  * sample over samples/captures/mixed.pcap (XdpProgram.run: frame copy into the packet page,
  * execution, result with output bytes), the same on one representative TCP/IPv4 packet, and
- * the kernel JIT on that packet (`bpftool prog run pinned … data_in FILE repeat N`, average
+ * engine only (setupFrame + execute, as XdpProgram.run minus the result; setupFrame alone in
+ * parentheses), the kernel JIT on that packet (`bpftool prog run pinned … data_in FILE repeat N`, average
  * duration; pins removed), all in one run, with the ratios. Run: `node --import tsx bench/engines.ts`.
  * Env: BENCH_ROUNDS (passes over the capture per trial, default 5), BENCH_TRIALS (best of, default 7),
  * BENCH_REPEAT (bpftool, default 100000).
@@ -63,32 +64,40 @@ function nsPer(runs: number, fn: () => void): number {
  * Engine only: frame copy into the packet page + execution, without building the XdpResult
  * (output copies, result object). Reaches the program's private wasm engine (bench only).
  */
-function engineOnly(prog: XdpProgram): number {
+function engineOnly(prog: XdpProgram): { engine: number; setup: number } {
   const vm = prog.vm;
   const wasm = (prog as unknown as { wasm: WasmEngine | undefined }).wasm;
+  const L = vm.L, H = vm.H, origin = vm.origin;
+  // As XdpProgram.run does it (plain loops, not TypedArray.fill).
   const once = (p: Uint8Array): void => {
     vm.resetRun();
     setupFrame(vm, p, 1, 0);
-    vm.L.fill(0); vm.H.fill(0); vm.L[1] = CTX_ADDR;
+    for (let r = 0; r < 11; r++) { L[r] = 0; H[r] = 0; origin[r] = -1; }
+    L[1] = CTX_ADDR;
     if (wasm !== undefined) wasm.execute(vm, prog.image); else execute(vm, prog.image);
   };
+  const setupOnly = (p: Uint8Array): void => { vm.resetRun(); setupFrame(vm, p, 1, 0); };
   const pass = (): void => { for (const p of packets) once(p.data); };
   for (let i = 0; i < 10; i++) pass();
-  return nsPer(packets.length * ROUNDS, () => { for (let r = 0; r < ROUNDS; r++) pass(); });
+  const engine = nsPer(packets.length * ROUNDS, () => { for (let r = 0; r < ROUNDS; r++) pass(); });
+  const setupPass = (): void => { for (const p of packets) setupOnly(p.data); };
+  for (let i = 0; i < 10; i++) setupPass();
+  const setup = nsPer(packets.length * ROUNDS, () => { for (let r = 0; r < ROUNDS; r++) setupPass(); });
+  return { engine, setup };
 }
 
-function measure(prog: XdpProgram): { capture: number; rep: number; engine: number } {
+function measure(prog: XdpProgram): { capture: number; rep: number; engine: number; setup: number } {
   const pass = (): void => { for (const p of packets) prog.run(p.data, { tsNs: p.tsNs }); };
   for (let i = 0; i < 10; i++) pass();
   const capture = nsPer(packets.length * ROUNDS, () => { for (let r = 0; r < ROUNDS; r++) pass(); });
   const repRuns = 20_000;
   for (let i = 0; i < 20_000; i++) prog.run(representative);
   const rep = nsPer(repRuns, () => { for (let i = 0; i < repRuns; i++) prog.run(representative); });
-  return { capture, rep, engine: engineOnly(prog) };
+  return { capture, rep, ...engineOnly(prog) };
 }
 
 console.log(`${packets.length} packets × ${ROUNDS} rounds, best of ${TRIALS}, per engine; kernel: bpftool prog run repeat ${REPEAT} on one ${representative.length}-byte TCP/IPv4 packet`);
-console.log('ns/packet    capture:interp   wasm  speedup | engine-only:interp   wasm | rep.packet:interp   wasm  kernel  wasm/kernel  interp/kernel');
+console.log('ns/packet    capture:interp   wasm  speedup | engine-only:interp   wasm  (setupFrame) | rep.packet:interp   wasm  kernel  wasm/kernel  interp/kernel');
 for (const sample of SAMPLES) {
   const bytes = readFileSync(samplePath(sample));
   const load = (engine: 'interp' | 'wasm'): XdpProgram => loadXdpProgramFromElf(bytes, { name: `${sample}.bpf.o`, program: PROGRAM[sample]!, engine });
@@ -97,5 +106,5 @@ for (const sample of SAMPLES) {
   const k = kernelNs(sample);
   const kText = typeof k === 'number' ? String(k) : 'n/a';
   const ratio = (x: number): string => (typeof k === 'number' && k > 0 ? `${(x / k).toFixed(2)}×` : '');
-  console.log(`${sample.padEnd(11)} ${i.capture.toFixed(0).padStart(15)} ${w.capture.toFixed(0).padStart(6)} ${(i.capture / w.capture).toFixed(1).padStart(7)}× | ${i.engine.toFixed(0).padStart(18)} ${w.engine.toFixed(0).padStart(6)} | ${i.rep.toFixed(0).padStart(17)} ${w.rep.toFixed(0).padStart(6)} ${kText.padStart(7)} ${ratio(w.rep).padStart(12)} ${ratio(i.rep).padStart(14)}${typeof k === 'string' ? `  (kernel: ${k})` : ''}`);
+  console.log(`${sample.padEnd(11)} ${i.capture.toFixed(0).padStart(15)} ${w.capture.toFixed(0).padStart(6)} ${(i.capture / w.capture).toFixed(1).padStart(7)}× | ${i.engine.toFixed(0).padStart(18)} ${w.engine.toFixed(0).padStart(6)} ${`(${w.setup.toFixed(0)})`.padStart(12)} | ${i.rep.toFixed(0).padStart(17)} ${w.rep.toFixed(0).padStart(6)} ${kText.padStart(7)} ${ratio(w.rep).padStart(12)} ${ratio(i.rep).padStart(14)}${typeof k === 'string' ? `  (kernel: ${k})` : ''}`);
 }
