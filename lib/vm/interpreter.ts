@@ -33,11 +33,11 @@ export function execute(vm: Vm, entry: ProgramImage): void {
  * and frame so far; a helper that runs callbacks advances vm.insns.
  */
 export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDepth: number, startCount: number): void {
-  const R = vm.regs, view = vm.mem.view, budget = vm.budget, trace = vm.trace;
+  const R = vm.regs, mem = vm.mem, view = mem.view, budget = vm.budget, trace = vm.trace;
   let image = entry, P = packed(entry);
   let pc = startPc, count = startCount, depth = baseDepth;
   // The packet window, as VmMemory.translate() checks it first; only helpers move it (re-read after each call).
-  let pkS = vm.mem.pkStart, pkE = vm.mem.pkEnd;
+  let pkS = mem.pkStart, pkE = mem.pkEnd;
   R[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE; R[26] = 0;
 
   for (;;) {
@@ -152,7 +152,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
           vm.helpers[i]!(vm);
           count = vm.insns;
           if (vm.fault !== undefined) return;
-          pkS = vm.mem.pkStart; pkE = vm.mem.pkEnd;
+          pkS = mem.pkStart; pkE = mem.pkEnd;
           R[32] = pc;
           if (vm.tailTarget !== undefined) {
             vm.origin.fill(-1);
@@ -180,26 +180,27 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       // ---- loads and stores ----
       // Effective address = reg + off. Inline test: a base register below 2^31 (high word 0) and
       // an access inside the packet window or inside one stack frame (the 512 used bytes of its
-      // 1024-byte slot). Anything else (context, maps, globals, faults) takes checkedAddr(), which
-      // is VmMemory.translate() on the exact address; both decide the same for every address.
+      // 1024-byte slot), or inside the map/global region translate() found last (mem.hot*).
+      // Anything else takes checkedAddr(), which is VmMemory.translate() on the exact address;
+      // both decide the same for every address.
       case 0x61: { // ldxw: also the aligned context fields (data, data_end, ...), readable by 4-byte loads only
         const x = R[s]!; let a = (x + (w >> 16)) | 0;
-        if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= 0x1000 && a <= 0x1010 && (a & 3) === 0))) {
+        if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= mem.hotStart && a + 4 <= mem.hotEnd) || (a >= 0x1000 && a <= 0x1010 && (a & 3) === 0))) {
           a = checkedAddr(vm, image, pc, count, s, 4, false); if (a < 0) return;
         }
         R[d] = view.getInt32(a, true); R[d + 16] = 0; R[d + 32] = pc; break;
       }
-      case 0x69: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510))) { a = checkedAddr(vm, image, pc, count, s, 2, false); if (a < 0) return; } R[d] = view.getUint16(a, true); R[d + 16] = 0; R[d + 32] = pc; break; }
-      case 0x71: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511))) { a = checkedAddr(vm, image, pc, count, s, 1, false); if (a < 0) return; } R[d] = view.getUint8(a); R[d + 16] = 0; R[d + 32] = pc; break; }
-      case 0x79: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504))) { a = checkedAddr(vm, image, pc, count, s, 8, false); if (a < 0) return; } R[d] = view.getInt32(a, true); R[d + 16] = view.getInt32(a + 4, true); R[d + 32] = pc; break; }
-      case 0x62: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508))) { a = checkedAddr(vm, image, pc, count, d, 4, true); if (a < 0) return; } view.setInt32(a, i, true); break; }
-      case 0x6a: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510))) { a = checkedAddr(vm, image, pc, count, d, 2, true); if (a < 0) return; } view.setInt16(a, i, true); break; }
-      case 0x72: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511))) { a = checkedAddr(vm, image, pc, count, d, 1, true); if (a < 0) return; } view.setInt8(a, i); break; }
-      case 0x7a: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504))) { a = checkedAddr(vm, image, pc, count, d, 8, true); if (a < 0) return; } view.setInt32(a, i, true); view.setInt32(a + 4, i >> 31, true); break; }
-      case 0x63: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508))) { a = checkedAddr(vm, image, pc, count, d, 4, true); if (a < 0) return; } view.setInt32(a, R[s]!, true); break; }
-      case 0x6b: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510))) { a = checkedAddr(vm, image, pc, count, d, 2, true); if (a < 0) return; } view.setInt16(a, R[s]!, true); break; }
-      case 0x73: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511))) { a = checkedAddr(vm, image, pc, count, d, 1, true); if (a < 0) return; } view.setInt8(a, R[s]!); break; }
-      case 0x7b: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504))) { a = checkedAddr(vm, image, pc, count, d, 8, true); if (a < 0) return; } view.setInt32(a, R[s]!, true); view.setInt32(a + 4, R[s + 16]!, true); break; }
+      case 0x69: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, count, s, 2, false); if (a < 0) return; } R[d] = view.getUint16(a, true); R[d + 16] = 0; R[d + 32] = pc; break; }
+      case 0x71: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, count, s, 1, false); if (a < 0) return; } R[d] = view.getUint8(a); R[d + 16] = 0; R[d + 32] = pc; break; }
+      case 0x79: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, count, s, 8, false); if (a < 0) return; } R[d] = view.getInt32(a, true); R[d + 16] = view.getInt32(a + 4, true); R[d + 32] = pc; break; }
+      case 0x62: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= mem.hotStart && a + 4 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 4, true); if (a < 0) return; } view.setInt32(a, i, true); break; }
+      case 0x6a: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 2, true); if (a < 0) return; } view.setInt16(a, i, true); break; }
+      case 0x72: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 1, true); if (a < 0) return; } view.setInt8(a, i); break; }
+      case 0x7a: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 8, true); if (a < 0) return; } view.setInt32(a, i, true); view.setInt32(a + 4, i >> 31, true); break; }
+      case 0x63: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= mem.hotStart && a + 4 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 4, true); if (a < 0) return; } view.setInt32(a, R[s]!, true); break; }
+      case 0x6b: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 2, true); if (a < 0) return; } view.setInt16(a, R[s]!, true); break; }
+      case 0x73: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 1, true); if (a < 0) return; } view.setInt8(a, R[s]!); break; }
+      case 0x7b: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 8, true); if (a < 0) return; } view.setInt32(a, R[s]!, true); view.setInt32(a + 4, R[s + 16]!, true); break; }
       default:
         if (!rareOp(vm, image, pc, count, w, i)) return;
     }

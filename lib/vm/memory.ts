@@ -104,6 +104,14 @@ export class VmMemory {
   /** The packet window (data_meta .. data_end) as plain numbers; read them, change them only through setPacketWindow(). */
   pkStart = 0;
   pkEnd = 0;
+  /**
+   * The map or global region translate() last found: loads inside [hotStart, hotEnd) and
+   * stores inside [hotStart, hotWriteEnd) are allowed (the interpreter tests them inline before
+   * calling translate()). Never the context, stack or packet region; empty until the first hit.
+   */
+  hotStart = 0;
+  hotEnd = 0;
+  hotWriteEnd = 0;
 
   constructor(layout: MemoryLayout, buffer?: ArrayBuffer) {
     this.buffer = buffer ?? new ArrayBuffer(layout.byteLength);
@@ -121,7 +129,7 @@ export class VmMemory {
       const r = this.regions[i]!;
       this.starts[i] = r.start;
       this.ends[i] = r.end;
-      this.flags[i] = (r.writable ? 2 : 0) | (r.kind === 'ctx' ? 4 : 0);
+      this.flags[i] = (r.writable ? 2 : 0) | (r.kind === 'ctx' ? 4 : 0) | (r.kind === 'map' || r.kind === 'global' ? 8 : 0);
     }
   }
 
@@ -157,6 +165,11 @@ export class VmMemory {
       this.last = i;
     }
     const f = this.flags[i]!;
+    if (f & 8) {
+      this.hotStart = this.starts[i]!;
+      this.hotEnd = this.ends[i]!;
+      this.hotWriteEnd = f & 2 ? this.hotEnd : this.hotStart;
+    }
     if (f & 4) return !write && !helper && size === 4 && (addr & 3) === 0 && addr - CTX_ADDR < 20 ? 0 : 3;
     if (write && !(f & 2)) return 2;
     return 0;
