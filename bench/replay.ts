@@ -5,10 +5,15 @@
  * < 200 MB): RSS is also measured on a ~10 MB capture (36,000 packets) and, with --big N, on an
  * N-packet capture (7,200,000 packets ≈ 2 GB) to show it does not grow with the input.
  *
+ * As root it also times a syscall-per-packet kernel replay of the same capture (the test
+ * oracle with --write: BPF_PROG_TEST_RUN once per packet, output frames to a pcap; issue 9 asks
+ * xdpreplay to be ≥ 10× faster than that).
+ *
  *   npm run build && node --import tsx bench/replay.ts [--count N] [--runs R] [--big N]
  */
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildOracle } from '../test/helpers/oracle.ts';
 import { arg, benchCapture, best, builtCli, OUT, ROOT, timed, type Run } from './lib.ts';
 
 function main(): void {
@@ -23,6 +28,10 @@ function main(): void {
     ['xdpreplay (wasm)', () => timed(process.execPath, [cli, input, fw, '-o', join(OUT, 'replay-out.pcapng'), '-q', '--engine', 'wasm'])],
     ['xdpreplay (interp)', () => timed(process.execPath, [cli, input, fw, '-o', join(OUT, 'replay-out.pcapng'), '-q', '--engine', 'interp'])],
   ];
+  if (process.getuid?.() === 0) {
+    const oracle = buildOracle();
+    sides.push(['kernel, syscall/packet', () => timed(oracle, [fw, 'xdp_firewall', input, '--write', join(OUT, 'kernel-out.pcap')])]);
+  }
   const results = new Map<string, Run>();
   for (const [name, run] of sides) {
     const all: Run[] = [];
@@ -40,6 +49,14 @@ function main(): void {
       `ratio ${(base.wall / r.wall).toFixed(2)} (cpu ${(base.cpu / r.cpu).toFixed(2)})  peak RSS ${r.rssMb.toFixed(0)} MB\n`);
   }
   process.stdout.write('  target: xdpreplay ≥ 0.5× tcpdump throughput, RSS < 200 MB\n');
+  const kernel = results.get('kernel, syscall/packet');
+  if (kernel !== undefined) {
+    for (const engine of ['wasm', 'interp']) {
+      const r = results.get(`xdpreplay (${engine})`)!;
+      process.stdout.write(`  xdpreplay (${engine}) vs the syscall-per-packet kernel replay: ${(kernel.wall / r.wall).toFixed(2)}× as fast (target ≥ 10×)\n`);
+    }
+  }
+  rmSync(join(OUT, 'kernel-out.pcap'), { force: true });
   const sizes = [36_000, count, ...(arg('--big', 0) > 0 ? [arg('--big', 0)] : [])];
   for (const n of sizes) {
     const file = benchCapture(n);

@@ -3,7 +3,13 @@
  * xdp-oracle: runs a capture through an XDP program in the kernel (BPF_PROG_TEST_RUN) and
  * prints what happened, as JSON lines, for differential tests against the xdpreplay VM.
  *
- *   xdp-oracle OBJECT PROGRAM PCAP [--seeds FILE] [--ifindex N] [--rxq N]
+ *   xdp-oracle OBJECT PROGRAM PCAP [--seeds FILE] [--ifindex N] [--rxq N] [--write OUT.pcap]
+ *
+ * With --write, it is instead the kernel baseline of bench/replay.ts, a syscall-per-packet
+ * replay: each output frame goes to OUT.pcap (classic pcap, the input's timestamps; frames the
+ * kernel refused are written unchanged), and stdout gets one summary line
+ * {"packets":N,"refused":R,"verdicts":[XDP_ABORTED,DROP,PASS,TX,REDIRECT counts]} instead of
+ * the per-packet and map lines.
  *
  * Loads every program and map of OBJECT (libbpf), pins itself to CPU 0, applies the seed file,
  * then runs each packet of PCAP (classic pcap, either byte order, µs or ns) once, in order, so
@@ -169,6 +175,9 @@ static void apply_seeds(struct bpf_object *obj, const char *path, int loaded, in
 struct pcap_reader {
 	FILE *f;
 	int swapped;
+	int nanos;
+	/* The last record's header, host byte order (for --write). */
+	uint32_t ts_sec, ts_frac, orig_len;
 };
 
 static uint32_t rd32(const uint8_t *p, int swapped)
@@ -195,6 +204,7 @@ static void pcap_open(struct pcap_reader *r, const char *path)
 		r->swapped = 1;
 	else
 		die("%s: not a classic pcap file (magic %08x)", path, magic);
+	r->nanos = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
 	if (rd32(hdr + 20, r->swapped) != 1)
 		die("%s: link type %u is not Ethernet", path, rd32(hdr + 20, r->swapped));
 }
@@ -211,6 +221,9 @@ static long pcap_next(struct pcap_reader *r, uint8_t *buf)
 	if (got != sizeof(rec))
 		die("truncated pcap record header");
 	caplen = rd32(rec + 8, r->swapped);
+	r->ts_sec = rd32(rec, r->swapped);
+	r->ts_frac = rd32(rec + 4, r->swapped);
+	r->orig_len = rd32(rec + 12, r->swapped);
 	if (caplen > MAX_FRAME)
 		die("pcap record of %u bytes is larger than %d", caplen, MAX_FRAME);
 	if (fread(buf, 1, caplen, r->f) != caplen)
@@ -283,7 +296,9 @@ static void dump_map(const struct bpf_map *map, int ncpus)
 
 int main(int argc, char **argv)
 {
-	const char *obj_path, *prog_name, *pcap_path, *seeds = NULL;
+	const char *obj_path, *prog_name, *pcap_path, *seeds = NULL, *write_path = NULL;
+	unsigned long verdicts[5] = { 0 }, refused = 0;
+	FILE *wf = NULL;
 	long ifindex = -1, rxq = -1, len;
 	struct pcap_reader reader;
 	struct bpf_program *prog;
@@ -294,7 +309,7 @@ int main(int argc, char **argv)
 	int ncpus, fd, i, err;
 
 	if (argc < 4)
-		die("usage: xdp-oracle OBJECT PROGRAM PCAP [--seeds FILE] [--ifindex N] [--rxq N]");
+		die("usage: xdp-oracle OBJECT PROGRAM PCAP [--seeds FILE] [--ifindex N] [--rxq N] [--write OUT.pcap]");
 	obj_path = argv[1];
 	prog_name = argv[2];
 	pcap_path = argv[3];
@@ -305,6 +320,8 @@ int main(int argc, char **argv)
 			ifindex = strtol(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--rxq"))
 			rxq = strtol(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--write"))
+			write_path = argv[i + 1];
 		else
 			die("unknown option %s", argv[i]);
 	}
@@ -339,6 +356,14 @@ int main(int argc, char **argv)
 	if (!in || !out)
 		die("out of memory");
 	pcap_open(&reader, pcap_path);
+	if (write_path) {
+		/* Host-order pcap with the input's timestamp unit (timestamps are copied), Ethernet. */
+		uint32_t hdr[6] = { reader.nanos ? 0xa1b23c4d : 0xa1b2c3d4, 2 | 4 << 16, 0, 0, MAX_FRAME, 1 };
+
+		wf = fopen(write_path, "wb");
+		if (!wf || fwrite(hdr, 1, sizeof(hdr), wf) != sizeof(hdr))
+			die("cannot write %s: %s", write_path, strerror(errno));
+	}
 	for (i = 0; (len = pcap_next(&reader, in)) >= 0; i++) {
 		struct xdp_md ctx = {
 			.data_end = (uint32_t)len,
@@ -358,12 +383,35 @@ int main(int argc, char **argv)
 			opts.ctx_size_in = sizeof(ctx);
 		}
 		err = bpf_prog_test_run_opts(fd, &opts);
+		if (wf) {
+			const uint8_t *frame = err ? in : out;
+			uint32_t n = err ? (uint32_t)len : opts.data_size_out;
+			uint32_t rec[4] = { reader.ts_sec, reader.ts_frac, n, err ? reader.orig_len : n };
+
+			if (err)
+				refused++;
+			else if (opts.retval < 5)
+				verdicts[opts.retval]++;
+			if (fwrite(rec, 1, sizeof(rec), wf) != sizeof(rec) || fwrite(frame, 1, n, wf) != n)
+				die("cannot write %s: %s", write_path, strerror(errno));
+			continue;
+		}
 		printf("{\"i\":%d,\"ret\":%u,\"errno\":%d,\"out\":\"", i, err ? 0 : opts.retval, err ? -err : 0);
 		if (!err)
 			print_hex(out, opts.data_size_out);
 		printf("\"}\n");
 	}
 	fclose(reader.f);
+	if (wf) {
+		if (fclose(wf))
+			die("cannot write %s: %s", write_path, strerror(errno));
+		printf("{\"packets\":%d,\"refused\":%lu,\"verdicts\":[%lu,%lu,%lu,%lu,%lu]}\n", i, refused,
+		       verdicts[0], verdicts[1], verdicts[2], verdicts[3], verdicts[4]);
+		bpf_object__close(obj);
+		free(in);
+		free(out);
+		return 0;
+	}
 
 	bpf_object__for_each_map(map, obj)
 		dump_map(map, ncpus);
