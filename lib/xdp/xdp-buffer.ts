@@ -23,8 +23,13 @@ const DATA0 = PACKET_PAGE_ADDR + XDP_PACKET_HEADROOM;
 export function setupFrame(vm: Vm, frame: Uint8Array, ifindex: number, rxQueue: number): void {
   const p = vm.packet;
   const u8 = vm.mem.u8;
-  if (p.highWater > p.lowWater) u8.fill(0, p.lowWater, p.highWater);
-  const linear = Math.min(frame.length, MAX_LINEAR);
+  const linear = frame.length < MAX_LINEAR ? frame.length : MAX_LINEAR;
+  // Zero what the previous run dirtied outside the bytes the new frame overwrites (after a run
+  // lowWater ≤ DATA0; before the first one both are 0): usually nothing, so most packets need no fill.
+  if (p.highWater > p.lowWater) {
+    if (p.lowWater < DATA0) u8.fill(0, p.lowWater, DATA0);
+    if (p.highWater > DATA0 + linear) u8.fill(0, DATA0 + linear, p.highWater);
+  }
   u8.set(linear === frame.length ? frame : frame.subarray(0, linear), DATA0);
   p.hardStart = HARD_START;
   p.hardEnd = HARD_END;
