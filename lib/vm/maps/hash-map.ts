@@ -2,7 +2,7 @@ import type { MapSpec } from '../../object/types.ts';
 import type { MemoryLayout, Region, VmMemory } from '../memory.ts';
 import { LruList } from './lru-list.ts';
 import { SlotTable } from './slot-table.ts';
-import { defaultMapEnv, Errno, keyFromString, keyString, roundUp8, UpdateFlag, type CpuModel, type MapEnv, type PercpuAccess, type VmMap } from './vm-map.ts';
+import { defaultMapEnv, Errno, roundUp8, UpdateFlag, type CpuModel, type MapEnv, type PercpuAccess, type VmMap } from './vm-map.ts';
 
 const BPF_F_NO_COMMON_LRU = 2;
 
@@ -17,9 +17,9 @@ export interface HashMapOptions {
  *
  * Values live in a preallocated slab region (max_entries slots of round_up(value_size, 8);
  * per-CPU maps have one slab per modelled CPU, CPU c's value of slot s at
- * start + (c × max_entries + s) × stride). HASH / PERCPU_HASH index them with a SlotTable in
- * the VM store (slot-table.ts; the compiled engine reads it inline); LRU maps with a JS Map
- * from key bytes (as a string) to slot, next to their LRU lists.
+ * start + (c × max_entries + s) × stride). A SlotTable in the VM store indexes them
+ * (slot-table.ts; the compiled engine reads it inline for HASH / PERCPU_HASH; LRU lookups stay
+ * on the host, which marks the node referenced in its LRU lists).
  * A full map refuses a new key with -E2BIG (with or without BPF_F_NO_PREALLOC).
  * Divergence: the kernel's update of an existing key swaps in a fresh element (an old value
  * pointer keeps the old bytes); we update in place.
@@ -43,13 +43,10 @@ export class HashMap implements VmMap, PercpuAccess {
   private readonly cpu: CpuModel;
   /** CPUs with a value slab (1 unless per-CPU). */
   readonly ncpus: number;
-  /** LRU maps: key string → slot. */
-  private readonly slots = new Map<string, number>();
-  /** HASH / PERCPU_HASH: the in-store index (undefined for LRU maps). */
-  readonly table: SlotTable | undefined;
+  /** The key index, in the store (LRU maps too; only HASH / PERCPU_HASH are read by compiled code). */
+  readonly table: SlotTable;
   private readonly free: number[] = [];
   private readonly lruList: LruList | undefined;
-  private readonly slotKey: (string | undefined)[];
   private mem: VmMemory | undefined;
 
   constructor(spec: MapSpec, index: number, layout: MemoryLayout, options: HashMapOptions) {
@@ -65,15 +62,13 @@ export class HashMap implements VmMap, PercpuAccess {
     this.capacity = percpuLru ? Math.ceil(spec.maxEntries / this.cpu.cpus) * this.cpu.cpus : spec.maxEntries;
     this.region = layout.add(spec.name, 'map', Math.max(1, this.stride * this.capacity * this.ncpus), !spec.readOnly, index);
     for (let i = this.capacity - 1; i >= 0; i--) this.free.push(i);
-    this.table = this.lru ? undefined : new SlotTable(spec.name, spec.keySize, this.capacity, layout, index);
-    this.slotKey = new Array<string | undefined>(this.capacity);
+    const table = new SlotTable(spec.name, spec.keySize, this.capacity, layout, index);
+    this.table = table;
     if (this.lru) {
       this.lruList = new LruList(spec.maxEntries, this.cpu.cpus, percpuLru);
       this.lruList.evict = (node) => {
-        const k = this.slotKey[node];
-        if (k === undefined) return false;
-        this.slots.delete(k);
-        this.slotKey[node] = undefined;
+        if (!table.has(node)) return false;
+        table.removeSlot(node);
         return true;
       };
     }
@@ -81,17 +76,16 @@ export class HashMap implements VmMap, PercpuAccess {
 
   bind(mem: VmMemory): void {
     this.mem = mem;
-    this.table?.bind(mem.buffer);
+    this.table.bind(mem.buffer);
   }
 
   get size(): number {
-    return this.table !== undefined ? this.table.size : this.slots.size;
+    return this.table.size;
   }
 
   /** Slot of a key, or -1 (no LRU reference). */
   private slotOf(key: Uint8Array): number {
-    if (this.table !== undefined) return this.table.find(key);
-    return this.slots.get(keyString(key.subarray(0, this.spec.keySize))) ?? -1;
+    return this.table.find(key);
   }
 
   private addr(slot: number, cpu: number): number {
@@ -133,30 +127,28 @@ export class HashMap implements VmMap, PercpuAccess {
    */
   private claim(key: Uint8Array, flags: number): [number, boolean] | number {
     const mode = flags & 3;
+    const table = this.table;
     if (this.lruList !== undefined) {
-      const k = keyString(key.subarray(0, this.spec.keySize));
       const list = this.lruList;
       list.cpu = this.cpu.cpu;
       const fresh = this.percpu && mode === UpdateFlag.EXIST ? -1 : list.pop();
       if (fresh < 0 && !(this.percpu && mode === UpdateFlag.EXIST)) return -Errno.ENOMEM;
-      const old = this.slots.get(k);
-      const err = old !== undefined && mode === UpdateFlag.NOEXIST ? -Errno.EEXIST : old === undefined && mode === UpdateFlag.EXIST ? -Errno.ENOENT : 0;
-      if (err !== 0 || (this.percpu && old !== undefined)) {
+      const old = table.find(key);
+      const err = old >= 0 && mode === UpdateFlag.NOEXIST ? -Errno.EEXIST : old < 0 && mode === UpdateFlag.EXIST ? -Errno.ENOENT : 0;
+      if (err !== 0 || (this.percpu && old >= 0)) {
         if (fresh >= 0) list.pushFree(fresh);
         if (err !== 0) return err;
-        list.touch(old!);
-        return [old!, true];
+        list.touch(old);
+        return [old, true];
       }
-      this.slots.set(k, fresh);
-      this.slotKey[fresh] = k;
-      if (old !== undefined) {
+      if (old < 0) table.insert(key, fresh);
+      else {
+        table.move(old, fresh); // the key keeps its place in the iteration order
         list.touch(fresh);
-        this.slotKey[old] = undefined;
         list.pushFree(old);
       }
       return [fresh, false];
     }
-    const table = this.table!;
     const slot = table.find(key);
     if (slot >= 0 && mode === UpdateFlag.NOEXIST) return -Errno.EEXIST;
     if (slot < 0 && mode === UpdateFlag.EXIST) return -Errno.ENOENT;
@@ -193,17 +185,8 @@ export class HashMap implements VmMap, PercpuAccess {
   }
 
   delete(key: Uint8Array): number {
-    if (this.table !== undefined) {
-      const slot = this.table.remove(key);
-      if (slot < 0) return -Errno.ENOENT;
-      this.free.push(slot);
-      return 0;
-    }
-    const k = keyString(key.subarray(0, this.spec.keySize));
-    const slot = this.slots.get(k);
-    if (slot === undefined) return -Errno.ENOENT;
-    this.slots.delete(k);
-    this.slotKey[slot] = undefined;
+    const slot = this.table.remove(key);
+    if (slot < 0) return -Errno.ENOENT;
     if (this.lruList !== undefined) { this.lruList.cpu = this.cpu.cpu; this.lruList.pushFree(slot); }
     else this.free.push(slot);
     return 0;
@@ -217,8 +200,7 @@ export class HashMap implements VmMap, PercpuAccess {
   /** (key, slot) in iteration order: insertion order of the keys present. */
   private occupied(): [Uint8Array, number][] {
     const table = this.table;
-    if (table !== undefined) return table.slots().map((slot) => [table.keyOf(slot), slot]);
-    return [...this.slots].map(([k, slot]) => [keyFromString(k), slot]);
+    return table.slots().map((slot) => [table.keyOf(slot), slot]);
   }
 
   entries(): [Uint8Array, Uint8Array][] {

@@ -16,7 +16,8 @@ import type { MemoryLayout } from '../memory.ts';
  * compiled-code check can reach them (they fault as out of bounds, like any unmapped gap).
  *
  * Iteration order is insertion order (a doubly linked list over slots, kept in JS), as the
- * JS Map it replaces iterated.
+ * JS Map it replaces iterated; `move` (an LRU update of an existing key into a fresh node)
+ * keeps the key's place, as Map.set of an existing key did.
  *
  * The hash (JS `hashWords` and the compiled code must agree, bit for bit): over the key's
  * little-endian words w (last one zero-padded), h = keyBytes × 0x9e3779b9; per word
@@ -46,6 +47,7 @@ export class SlotTable {
   private readonly hashes: Int32Array;
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
+  private readonly used: Uint8Array;
   private head = -1;
   private tail = -1;
   private count = 0;
@@ -67,6 +69,7 @@ export class SlotTable {
     this.hashes = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
     this.prev = new Int32Array(capacity);
+    this.used = new Uint8Array(capacity);
   }
 
   bind(buffer: ArrayBuffer): void {
@@ -125,19 +128,53 @@ export class SlotTable {
     this.prev[slot] = this.tail; this.next[slot] = -1;
     if (this.tail >= 0) this.next[this.tail] = slot; else this.head = slot;
     this.tail = slot;
+    this.used[slot] = 1;
     this.count++;
   }
 
   /** Remove `key`; its slot, or -1 when absent. */
   remove(key: Uint8Array): number {
     const i32 = this.i32, base = this.bucketsAt >> 2, mask = this.mask;
-    let b = this.hash(key) & mask;
-    let s: number;
-    for (; ; b = (b + 1) & mask) {
-      s = i32[base + b]!;
+    for (let b = this.hash(key) & mask; ; b = (b + 1) & mask) {
+      const s = i32[base + b]!;
       if (s === 0) return -1;
-      if (this.same(s - 1, key)) break;
+      if (this.same(s - 1, key)) { this.removeAt(b, s - 1); return s - 1; }
     }
+  }
+
+  /** Whether `slot` holds a key. */
+  has(slot: number): boolean {
+    return this.used[slot] === 1;
+  }
+
+  /** Bucket holding `slot` (which must be occupied). */
+  private bucketOf(slot: number): number {
+    const i32 = this.i32, base = this.bucketsAt >> 2, mask = this.mask;
+    let b = this.hashes[slot]! & mask;
+    while (i32[base + b] !== slot + 1) b = (b + 1) & mask;
+    return b;
+  }
+
+  /** Remove the key at an occupied `slot` (LRU eviction). */
+  removeSlot(slot: number): void {
+    this.removeAt(this.bucketOf(slot), slot);
+  }
+
+  /** Move the key at occupied slot `from` to free slot `to`, keeping its place in the iteration order. */
+  move(from: number, to: number): void {
+    this.i32[(this.bucketsAt >> 2) + this.bucketOf(from)] = to + 1;
+    const a = this.keysAt + from * this.keyBytes;
+    this.u8.copyWithin(this.keysAt + to * this.keyBytes, a, a + this.keyBytes);
+    this.hashes[to] = this.hashes[from]!;
+    const p = this.prev[from]!, n = this.next[from]!;
+    this.prev[to] = p; this.next[to] = n;
+    if (p >= 0) this.next[p] = to; else this.head = to;
+    if (n >= 0) this.prev[n] = to; else this.tail = to;
+    this.used[from] = 0; this.used[to] = 1;
+  }
+
+  private removeAt(b: number, slot: number): void {
+    const i32 = this.i32, base = this.bucketsAt >> 2, mask = this.mask;
     // Backward shift: move later entries of the run whose home is not in (hole, j] into the hole.
     let hole = b;
     for (let j = (b + 1) & mask; ; j = (j + 1) & mask) {
@@ -150,12 +187,11 @@ export class SlotTable {
       hole = j;
     }
     i32[base + hole] = 0;
-    const slot = s - 1;
     const p = this.prev[slot]!, n = this.next[slot]!;
     if (p >= 0) this.next[p] = n; else this.head = n;
     if (n >= 0) this.prev[n] = p; else this.tail = p;
+    this.used[slot] = 0;
     this.count--;
-    return slot;
   }
 
   /** Occupied slots in insertion order. */

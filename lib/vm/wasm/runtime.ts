@@ -71,7 +71,7 @@ export class WasmEngine {
       if ((m.spec.flags & BPF_F_WRONLY_PROG) !== 0) return;
       const handle = MAP_HANDLE_BASE + i * MAP_HANDLE_STRIDE;
       if ((m instanceof ArrayMap || (m instanceof PercpuArrayMap && m.ncpus === 1)) && m.spec.keySize === 4) arrayMaps.push({ handle, start: m.region.start, stride: m.stride, maxEntries: m.spec.maxEntries });
-      const t = m instanceof HashMap && m.ncpus === 1 ? m.table : undefined;
+      const t = m instanceof HashMap && !m.lru && m.ncpus === 1 ? m.table : undefined; // LRU lookups mark the node: host
       if (m instanceof HashMap && t !== undefined && t.keySize >= 1 && t.keyWords <= MAX_INLINE_KEY_WORDS) {
         hashMaps.push({ handle, start: m.region.start, stride: m.stride, keySize: t.keySize, keyWords: t.keyWords, bucketsAt: t.bucketsAt, mask: t.mask, keysAt: t.keysAt });
       }
