@@ -35,13 +35,19 @@ export function execute(vm: Vm, entry: ProgramImage): void {
 export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDepth: number, startCount: number): void {
   const R = vm.regs, mem = vm.mem, view = mem.view, budget = vm.budget, trace = vm.trace;
   let image = entry, P = packed(entry);
-  let pc = startPc, count = startCount, depth = baseDepth;
+  let pc = startPc | 0, depth = baseDepth | 0;
+  // Instructions so far = base + count: count stays a small int32 (a TurboFan register), checked
+  // against limit = min(budget − base, 2^30); base moves on only at that limit and after helper calls.
+  let base = startCount, count = 0, limit = chunkLimit(budget, base) | 0;
   // The packet window, as VmMemory.translate() checks it first; only helpers move it (re-read after each call).
   let pkS = mem.pkStart, pkE = mem.pkEnd;
   R[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE; R[26] = 0;
 
   for (;;) {
-    if (++count > budget) return budgetFault(vm, image, pc, count - 1);
+    if (++count > limit) {
+      if (base + count > budget) return budgetFault(vm, image, pc, base + count - 1);
+      base += count; count = 0; limit = chunkLimit(budget, base) | 0;
+    }
     if (trace !== undefined) trace(pc, image, vm.L, vm.H);
     const w = P[pc << 1]!, i = P[(pc << 1) | 1]!, d = (w >> 8) & 15, s = (w >> 12) & 15;
     switch (w & 0xff) {
@@ -148,9 +154,9 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       // ---- calls ----
       case 0x85:
         if (s === 0) {
-          vm.image = image; vm.pc = pc; vm.helperCalls++; vm.helperTotals[i]!++; vm.insns = count; vm.depth = depth;
+          vm.image = image; vm.pc = pc; vm.helperCalls++; vm.helperTotals[i]!++; vm.insns = base + count; vm.depth = depth;
           vm.helpers[i]!(vm);
-          count = vm.insns;
+          base = vm.insns; count = 0; limit = chunkLimit(budget, base) | 0;
           if (vm.fault !== undefined) return;
           pkS = mem.pkStart; pkE = mem.pkEnd;
           R[32] = pc;
@@ -161,15 +167,15 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
             pc = -1;
           }
         } else {
-          if (!pushFrame(vm, image, pc, count, depth)) return;
+          if (!pushFrame(vm, image, pc, base + count, depth)) return;
           depth++;
           pc += i;
         }
         break;
       case 0x95:
-        if (depth === baseDepth) { vm.image = image; vm.exitPc = pc; vm.insns = count; return; }
+        if (depth === baseDepth) { vm.image = image; vm.exitPc = pc; vm.insns = base + count; return; }
         depth--;
-        pc = popFrame(vm, depth);
+        pc = popFrame(vm, depth) | 0;
         if (vm.frameReturnImage[depth] !== image) {
           image = vm.frameReturnImage[depth]!;
           P = packed(image);
@@ -186,23 +192,23 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
       case 0x61: { // ldxw: also the aligned context fields (data, data_end, ...), readable by 4-byte loads only
         const x = R[s]!; let a = (x + (w >> 16)) | 0;
         if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= mem.hotStart && a + 4 <= mem.hotEnd) || (a >= 0x1000 && a <= 0x1010 && (a & 3) === 0))) {
-          a = checkedAddr(vm, image, pc, count, s, 4, false); if (a < 0) return;
+          a = checkedAddr(vm, image, pc, base + count, s, 4, false); if (a < 0) return;
         }
         R[d] = view.getInt32(a, true); R[d + 16] = 0; R[d + 32] = pc; break;
       }
-      case 0x69: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, count, s, 2, false); if (a < 0) return; } R[d] = view.getUint16(a, true); R[d + 16] = 0; R[d + 32] = pc; break; }
-      case 0x71: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, count, s, 1, false); if (a < 0) return; } R[d] = view.getUint8(a); R[d + 16] = 0; R[d + 32] = pc; break; }
-      case 0x79: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, count, s, 8, false); if (a < 0) return; } R[d] = view.getInt32(a, true); R[d + 16] = view.getInt32(a + 4, true); R[d + 32] = pc; break; }
-      case 0x62: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= mem.hotStart && a + 4 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 4, true); if (a < 0) return; } view.setInt32(a, i, true); break; }
-      case 0x6a: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 2, true); if (a < 0) return; } view.setInt16(a, i, true); break; }
-      case 0x72: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 1, true); if (a < 0) return; } view.setInt8(a, i); break; }
-      case 0x7a: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 8, true); if (a < 0) return; } view.setInt32(a, i, true); view.setInt32(a + 4, i >> 31, true); break; }
-      case 0x63: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= mem.hotStart && a + 4 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 4, true); if (a < 0) return; } view.setInt32(a, R[s]!, true); break; }
-      case 0x6b: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 2, true); if (a < 0) return; } view.setInt16(a, R[s]!, true); break; }
-      case 0x73: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 1, true); if (a < 0) return; } view.setInt8(a, R[s]!); break; }
-      case 0x7b: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, count, d, 8, true); if (a < 0) return; } view.setInt32(a, R[s]!, true); view.setInt32(a + 4, R[s + 16]!, true); break; }
+      case 0x69: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, base + count, s, 2, false); if (a < 0) return; } R[d] = view.getUint16(a, true); R[d + 16] = 0; R[d + 32] = pc; break; }
+      case 0x71: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, base + count, s, 1, false); if (a < 0) return; } R[d] = view.getUint8(a); R[d + 16] = 0; R[d + 32] = pc; break; }
+      case 0x79: { const x = R[s]!; let a = (x + (w >> 16)) | 0; if (R[s + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotEnd))) { a = checkedAddr(vm, image, pc, base + count, s, 8, false); if (a < 0) return; } R[d] = view.getInt32(a, true); R[d + 16] = view.getInt32(a + 4, true); R[d + 32] = pc; break; }
+      case 0x62: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= mem.hotStart && a + 4 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, base + count, d, 4, true); if (a < 0) return; } view.setInt32(a, i, true); break; }
+      case 0x6a: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, base + count, d, 2, true); if (a < 0) return; } view.setInt16(a, i, true); break; }
+      case 0x72: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, base + count, d, 1, true); if (a < 0) return; } view.setInt8(a, i); break; }
+      case 0x7a: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, base + count, d, 8, true); if (a < 0) return; } view.setInt32(a, i, true); view.setInt32(a + 4, i >> 31, true); break; }
+      case 0x63: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 4 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 508) || (a >= mem.hotStart && a + 4 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, base + count, d, 4, true); if (a < 0) return; } view.setInt32(a, R[s]!, true); break; }
+      case 0x6b: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 2 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 510) || (a >= mem.hotStart && a + 2 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, base + count, d, 2, true); if (a < 0) return; } view.setInt16(a, R[s]!, true); break; }
+      case 0x73: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 1 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 511) || (a >= mem.hotStart && a + 1 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, base + count, d, 1, true); if (a < 0) return; } view.setInt8(a, R[s]!); break; }
+      case 0x7b: { const x = R[d]!; let a = (x + (w >> 16)) | 0; if (R[d + 16] !== 0 || x < 0 || !((a >= pkS && a + 8 <= pkE) || (a >= 0x2000 && a < 0x4000 && (a & 1023) <= 504) || (a >= mem.hotStart && a + 8 <= mem.hotWriteEnd))) { a = checkedAddr(vm, image, pc, base + count, d, 8, true); if (a < 0) return; } view.setInt32(a, R[s]!, true); view.setInt32(a + 4, R[s + 16]!, true); break; }
       default:
-        if (!rareOp(vm, image, pc, count, w, i)) return;
+        if (!rareOp(vm, image, pc, base + count, w, i)) return;
     }
     pc++;
   }
@@ -297,6 +303,12 @@ function popFrame(vm: Vm, depth: number): number {
   O[6] = savedO[depth * 4]!; O[7] = savedO[depth * 4 + 1]!; O[8] = savedO[depth * 4 + 2]!; O[9] = savedO[depth * 4 + 3]!;
   L[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE;
   return vm.frameReturnPc[depth]!;
+}
+
+/** min(budget − base, 2^30) as an int32; −1 when base is past the budget; 2^30 for a NaN budget (never runs out, as `count > NaN` is false). */
+function chunkLimit(budget: number, base: number): number {
+  const left = budget - base;
+  return left < 0 ? -1 : left < 0x40000000 ? left | 0 : 0x40000000;
 }
 
 function budgetFault(vm: Vm, image: ProgramImage, pc: number, count: number): void {
