@@ -9,10 +9,20 @@ import {
   TSRESOL_NSEC,
 } from './constants.ts';
 import { StreamBuffer } from './stream-buffer.ts';
-import type { CaptureReaderOptions, CaptureRecord, CaptureStreamReader, InterfaceRecord } from './types.ts';
+import type { CaptureReaderOptions, CaptureRecord, CaptureStreamReader, InterfaceRecord, PacketRecord } from './types.ts';
 
 const NONE: readonly never[] = Object.freeze([]);
 const NS_PER_S = 1_000_000_000n;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const NO_BYTES = new Uint8Array(0);
+
+function packetRecord(tsNs: bigint, data: Uint8Array, origLen: number, byteOffset: number): Mutable<PacketRecord> {
+  return {
+    type: 'packet', interfaceId: 0, tsNs, data, origLen, comments: NONE, flags: undefined, packetId: undefined,
+    queue: undefined, verdicts: NONE, source: 'pcap', byteOffset,
+  };
+}
 
 export class PcapStreamReader implements CaptureStreamReader {
   readonly format = 'pcap' as const;
@@ -26,10 +36,13 @@ export class PcapStreamReader implements CaptureStreamReader {
   private headerDone = false;
   private lastSec = 0;
   private lastSecNs = 0n;
+  /** Borrow mode: the packet record next() refills and returns (valid until the next call). */
+  private readonly reused: Mutable<PacketRecord> | undefined;
 
   constructor(options: CaptureReaderOptions = {}) {
     this.maxCaplen = options.maxCaplen ?? DEFAULT_MAX_CAPLEN;
     this.copy = (options.data ?? 'copy') === 'copy';
+    this.reused = this.copy ? undefined : packetRecord(0n, NO_BYTES, 0, 0);
   }
 
   get bytesIn(): number {
@@ -69,10 +82,16 @@ export class PcapStreamReader implements CaptureStreamReader {
     const origLen = v.getUint32(p + 12, le);
     const data = this.copy ? b.bytes.slice(p + 16, p + total) : b.borrow(p + 16, caplen);
     b.consume(total);
-    return {
-      type: 'packet', interfaceId: 0, tsNs, data, origLen, comments: NONE, flags: undefined, packetId: undefined,
-      queue: undefined, verdicts: NONE, source: 'pcap', byteOffset: abs,
-    };
+    const reused = this.reused;
+    if (reused !== undefined) {
+      // Borrow mode: one record object, refilled per packet (its data is a borrowed view anyway).
+      reused.tsNs = tsNs;
+      reused.data = data;
+      reused.origLen = origLen;
+      reused.byteOffset = abs;
+      return reused;
+    }
+    return packetRecord(tsNs, data, origLen, abs);
   }
 
   finish(): FormatError | undefined {

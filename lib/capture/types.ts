@@ -106,7 +106,9 @@ export interface CaptureReaderOptions {
   maxBlockLength?: number;
   /**
    * 'copy' (default): packet data is an owned copy. 'borrow': a view into the reader's buffer,
-   * valid only until the next `append()` — for pipelines that consume each packet at once.
+   * valid only until the next `append()`, and the packet record itself may be refilled by the
+   * next `next()` (the pcap reader reuses one object) — for pipelines that consume each
+   * packet at once.
    */
   data?: 'copy' | 'borrow';
 }

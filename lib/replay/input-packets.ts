@@ -5,6 +5,15 @@ import { FormatError, UsageError } from '../errors.ts';
 /** LINKTYPE_ETHERNET: the only link type an XDP program can be given. */
 export const LINKTYPE_ETHERNET = 1;
 
+const NO_INTERFACE: InterfaceRecord = {
+  type: 'interface', interfaceId: -1, sectionInterfaceId: -1, sectionIndex: -1, linkType: LINKTYPE_ETHERNET, snaplen: 0,
+  name: undefined, description: undefined, tsresol: 6, tsoffset: 0n, comments: [], byteOffset: -1,
+};
+const NO_RECORD: PacketRecord = {
+  type: 'packet', interfaceId: -1, tsNs: 0n, data: new Uint8Array(0), origLen: 0, comments: [], flags: undefined,
+  packetId: undefined, queue: undefined, verdicts: [], source: 'pcap', byteOffset: -1,
+};
+
 /** One input packet, numbered as tshark's frame.number / `tcpdump -#` would number it. */
 export interface InputPacket {
   /** 1-based ordinal over the whole input. */
@@ -24,15 +33,19 @@ export interface InputEnd {
 /**
  * Capture bytes → interfaces and numbered Ethernet packets (sans I/O: `append(chunk)`, then
  * `next()` until undefined). Non-Ethernet interfaces are refused: an XDP program only ever sees
- * Ethernet frames. Packet data is borrowed from the reader: valid until the next `append()`.
+ * Ethernet frames. Packet data is borrowed from the reader: valid until the next `append()`;
+ * a packet event (and its InputPacket and record) is valid until the next `next()`.
  */
 export class InputPacketReader {
   private readonly reader: CaptureReader;
   private readonly interfaces: InterfaceRecord[] = [];
+  /** The packet event next() refills (no objects per packet; the record is borrowed anyway). */
+  private readonly packetEvent: { type: 'packet'; packet: InputPacket };
   packets = 0;
 
   constructor(options: CaptureReaderOptions = {}) {
     this.reader = new CaptureReader({ ...options, data: 'borrow' });
+    this.packetEvent = { type: 'packet', packet: { packetId: 0, iface: NO_INTERFACE, record: NO_RECORD } };
   }
 
   get bytesIn(): number {
@@ -55,7 +68,12 @@ export class InputPacketReader {
       if (r.type === 'packet') {
         const iface = this.interfaces[r.interfaceId];
         if (iface === undefined) throw new FormatError('pcapng', 'NO_INTERFACE', r.byteOffset, `packet refers to interface ${r.interfaceId}, which was not described`);
-        return { type: 'packet', packet: { packetId: ++this.packets, iface, record: r } };
+        const ev = this.packetEvent;
+        const packet = ev.packet;
+        packet.packetId = ++this.packets;
+        packet.iface = iface;
+        packet.record = r;
+        return ev;
       }
     }
     return undefined;

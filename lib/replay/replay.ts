@@ -27,7 +27,7 @@ export interface ReplayOptions extends PipelineOptions {
   rxQueue?: number;
   /**
    * Called for each packet after it ran (text output, tracing). `selected` says whether it
-   * passed selection. `result.packet` is valid only during the call (copy what you keep).
+   * passed selection. `packet` and `result.packet` are valid only during the call (copy what you keep).
    */
   onPacket?: (packet: InputPacket, result: XdpResult, selected: boolean) => void;
 }

@@ -141,7 +141,8 @@ export function parseChunks(bytes: Uint8Array, sizes: number[] = [bytes.length],
     const n = Math.max(1, sizes[i++ % sizes.length]!);
     reader.append(bytes.subarray(at, at + n));
     at += n;
-    for (let r = reader.next(); r !== undefined; r = reader.next()) records.push(r);
+    // Borrowed packets are valid until the next call: snapshot them as they are handed out.
+    for (let r = reader.next(); r !== undefined; r = reader.next()) records.push(r.type === 'packet' && options.data === 'borrow' ? { ...r, data: r.data.slice() } : r);
   }
   return { records, truncated: reader.finish() };
 }
