@@ -36,7 +36,14 @@ export interface CompileOptions {
   arrayMaps?: readonly InlineArrayMap[];
   /** Hash maps whose bpf_map_lookup_elem is inlined (key in the current frame); default none. */
   hashMaps?: readonly InlineHashMap[];
+  /**
+   * By map index: maps whose lookups return pointers to whole values inside their region
+   * (array, per-CPU array, hash maps): accesses through a non-NULL result need no check.
+   */
+  valueMaps?: readonly (ValueMap | undefined)[];
 }
+
+export interface ValueMap { valueSize: number; writable: boolean }
 
 /** What an inlined array lookup needs: the handle `lddw` yields, and the value layout. */
 export interface InlineArrayMap { handle: number; start: number; stride: number; maxEntries: number }
@@ -84,8 +91,9 @@ export interface FuncContext {
   readonly preciseFn: number;
   readonly arrayMaps: readonly InlineArrayMap[];
   readonly hashMaps: readonly InlineHashMap[];
-  /** Constant register values per instruction (known-values.ts). */
+  /** Constant register values and lookup results per instruction (known-values.ts). */
   readonly known: KnownValues;
+  readonly valueMaps: readonly (ValueMap | undefined)[];
   /** Map and global regions (fixed bounds): a constant address inside one needs no check. */
   readonly fixed: readonly Region[];
   /** Current block index and number of counted instructions in it. */
@@ -162,9 +170,10 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
     f.local(ValType.i32, 'fp'); f.local(ValType.i64, 'a'); f.local(ValType.i64, 't'); f.local(ValType.i32, 'x'); f.local(ValType.i32, 'st');
     f.local(ValType.i32, 'y'); f.local(ValType.i32, 'z');
   }
-  const known = knownValues(image);
+  const valueMaps = options.valueMaps ?? [];
+  const known = knownValues(image, (m) => valueMaps[m]?.valueSize ?? -1);
   const fixed = options.regions.filter((r) => r.kind === 'map' || r.kind === 'global');
-  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, fixed, block: 0, blockLen: 0, extra: 0 };
+  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, block: 0, blockLen: 0, extra: 0 };
   emitRunFunction({ ...common, c: run.code, plan: planBlocks(image, false), precise: false });
   emitRunFunction({ ...common, c: precise.code, plan: planBlocks(image, true), precise: true });
   return mb.finish();

@@ -144,6 +144,11 @@ function address(f: FuncContext, pc: number, j: number, base: number, off: numbe
   if (inFrame(base, off, size)) { c.get(L.fp); return; }
   const constant = fixedAddress(f, pc, base, off, size, write);
   if (constant >= 0) { c.i32Const(constant | 0); return; }
+  if (insideValue(f, pc, base, off, size, write)) {
+    c.get(R(base)).op(Op.i32_wrap_i64);
+    if (off !== 0) c.i32Const(off).op(Op.i32_add);
+    return;
+  }
   c.get(R(base)).i64Const(BigInt(off)).op(Op.i64_add).tee(L.a);
   // Fast path: inside the packet window (any address with high bits set fails both compares).
   // a ≥ start && a ≤ end − size, signed (no sum can overflow).
@@ -171,11 +176,21 @@ function address(f: FuncContext, pc: number, j: number, base: number, off: numbe
  * one map/global region that allows it: such an access can never fault. Else -1.
  */
 function fixedAddress(f: FuncContext, pc: number, base: number, off: number, size: number, write: boolean): number {
-  const v = f.known[pc * 11 + base]!;
+  const v = f.known.value[pc * 11 + base]!;
   if (Number.isNaN(v)) return -1;
   const a = v + off;
   for (const r of f.fixed) if (a >= r.start && a + size <= r.end && (r.writable || !write)) return a;
   return -1;
+}
+
+/** True when `base` holds a non-NULL map lookup result and the access lies inside the value (known-values.ts). */
+function insideValue(f: FuncContext, pc: number, base: number, off: number, size: number, write: boolean): boolean {
+  const p = f.known.ptr[pc * 11 + base]!;
+  if (p === -1 || (p & 1) === 0) return false;
+  const m = f.valueMaps[p >>> 20];
+  if (m === undefined || (write && !m.writable)) return false;
+  const at = ((p >> 1) & 0x7ffff) + off;
+  return at >= 0 && at + size <= m.valueSize;
 }
 
 function atomic(f: FuncContext, pc: number, j: number, d: number, s: number, off: number, size: number, op: number): void {

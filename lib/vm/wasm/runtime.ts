@@ -7,7 +7,7 @@ import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE } from '../memory.ts';
 import type { ProgramImage } from '../verify.ts';
 import type { Vm } from '../vm.ts';
-import { compileImage, Entry, unsupportedReason, type InlineArrayMap, type InlineHashMap } from './compile.ts';
+import { compileImage, Entry, unsupportedReason, type InlineArrayMap, type InlineHashMap, type ValueMap } from './compile.ts';
 import { HelperStatus, INFO, ORIGIN, REGS, Status } from './scratch.ts';
 import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
@@ -37,6 +37,8 @@ const HELPER_MAP_LOOKUP_ELEM = 1;
 const BPF_F_WRONLY_PROG = 0x100;
 /** Hash keys up to 64 bytes are looked up inline (the compare is unrolled per word). */
 const MAX_INLINE_KEY_WORDS = 16;
+/** Offsets into values are tracked up to this size (known-values.ts encodes them in 19 bits). */
+const MAX_TRACKED_VALUE = 1 << 18;
 
 export class WasmEngine {
   private readonly vm: Vm;
@@ -66,7 +68,9 @@ export class WasmEngine {
     if (reason !== undefined) throw new ObjectError('WASM_UNSUPPORTED', `wasm engine: ${reason}`, { program: image.name });
     const arrayMaps: InlineArrayMap[] = [];
     const hashMaps: InlineHashMap[] = [];
+    const valueMaps: (ValueMap | undefined)[] = [];
     this.vm.maps.forEach((m, i) => {
+      if ((m instanceof ArrayMap || m instanceof PercpuArrayMap || m instanceof HashMap) && m.spec.valueSize < MAX_TRACKED_VALUE) valueMaps[i] = { valueSize: m.spec.valueSize, writable: m.region.writable };
       // BPF_F_WRONLY_PROG maps fault on a program lookup: the helper reports that.
       if ((m.spec.flags & BPF_F_WRONLY_PROG) !== 0) return;
       const handle = MAP_HANDLE_BASE + i * MAP_HANDLE_STRIDE;
@@ -76,7 +80,7 @@ export class WasmEngine {
         hashMaps.push({ handle, start: m.region.start, stride: m.stride, keySize: t.keySize, keyWords: t.keyWords, bucketsAt: t.bucketsAt, mask: t.mask, keysAt: t.keysAt });
       }
     });
-    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps, hashMaps });
+    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps, hashMaps, valueMaps });
     const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info;
     const callsBack = new Uint8Array(256);
     for (const id of CALLBACK_HELPER_IDS) callsBack[id] = 1;
