@@ -159,9 +159,14 @@ export class VmMemory {
     }
     let i = this.last;
     if (!(addr >= this.starts[i]! && end <= this.ends[i]!)) {
+      // The stack frames and the packet window are decided above: only the context (region 0)
+      // and the map/global regions after the packet's remain.
       const n = this.starts.length;
-      for (i = 0; i < n; i++) if (addr >= this.starts[i]! && end <= this.ends[i]!) break;
-      if (i === n) return 1;
+      if (addr >= CTX_ADDR && end <= CTX_ADDR + CTX_SIZE) i = 0;
+      else {
+        for (i = this.packetIndex + 1; i < n; i++) if (addr >= this.starts[i]! && end <= this.ends[i]!) break;
+        if (i === n) return 1;
+      }
       this.last = i;
     }
     const f = this.flags[i]!;
