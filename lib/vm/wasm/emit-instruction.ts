@@ -1,5 +1,5 @@
 import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
-import { MAX_CALL_FRAMES, STACK_FRAME_SIZE } from '../memory.ts';
+import { CTX_ADDR, MAX_CALL_FRAMES, STACK_FRAME_SIZE } from '../memory.ts';
 import { dispatch, Entry, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, setFrame, spillRegs, type FuncContext } from './compile.ts';
 import type { Code } from './module-builder.ts';
 import { Op } from './opcodes.ts';
@@ -155,6 +155,14 @@ function address(f: FuncContext, pc: number, j: number, base: number, off: numbe
   c.i32Const(0).mem(Op.i64_load32_u, PACKET_START_AT).op(Op.i64_ge_s);
   c.get(L.a).i32Const(0).mem(Op.i64_load32_u, PACKET_END_AT).i64Const(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_s);
   c.op(Op.i32_and).op(Op.i32_eqz).if();
+  const ctxLoad = !write && size === 4;
+  if (ctxLoad) {
+    // Second fast path for u32 loads: an aligned context field 0..19 (what $check allows), from a 32-bit base.
+    c.get(L.a).i64Const(BigInt(CTX_ADDR)).op(Op.i64_sub).i64Const(20n).op(Op.i64_lt_u);
+    c.get(L.a).i64Const(3n).op(Op.i64_and).op(Op.i64_eqz).op(Op.i32_and);
+    c.get(R(base)).i64Const(32n).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_and);
+    c.op(Op.i32_eqz).if();
+  }
   c.get(L.a).get(R(base)).i32Const(size).i32Const(write ? 1 : 0).call(f.checkFn).tee(L.st).if();
   info(c, 1, () => c.i32Const(pc));
   info(c, 2, () => exactCount(f, j));
@@ -167,6 +175,7 @@ function address(f: FuncContext, pc: number, j: number, base: number, off: numbe
   info(c, 7, () => c.i32Const(write ? 1 : 0));
   c.i32Const(Status.MEM_FAULT).op(Op.return);
   c.end();
+  if (ctxLoad) c.end();
   c.end();
   c.get(L.a).op(Op.i32_wrap_i64);
 }
