@@ -18,6 +18,8 @@ import { FUNC_PTR_BASE, type ProgramImage } from './verify.ts';
 export const REG_HI = 16;
 export const REG_ORIGIN = 32;
 
+const ARG_VIEWS = 64;
+
 /** A helper reads r1..r5 from vm.L/vm.H and sets r0 (vm.ret / vm.retBig), or sets vm.fault. */
 export type Helper = (vm: Vm) => void;
 
@@ -102,6 +104,8 @@ export class Vm {
   readonly frameOrigin = new Int32Array(MAX_CALL_FRAMES * 4);
   /** The caller's origins while a callback runs, per callback depth (no allocation per bpf_loop iteration). */
   private readonly callbackOrigin = new Int32Array(MAX_CALL_FRAMES * 11);
+  /** argBytes() views by address and size (direct-mapped). */
+  private readonly argViews: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(ARG_VIEWS).fill(undefined);
 
   constructor(mem: VmMemory, maps: VmMap[], helpers: (Helper | undefined)[], options: { budget: number; seed: number }) {
     this.mem = mem;
@@ -162,7 +166,15 @@ export class Vm {
       this.setFault(faultKindOf(code), a, size, `helper ${write ? 'write' : 'read'} of ${size} bytes at r${r}`);
       return undefined;
     }
-    return this.mem.u8.subarray(a, a + size);
+    // A view of a fixed range never changes, so the last views are reused: a subarray costs
+    // more than the rest of a map helper call together.
+    const slot = (a + size * 31) & (ARG_VIEWS - 1);
+    let view = this.argViews[slot];
+    if (view === undefined || view.byteOffset !== a || view.length !== size) {
+      view = this.mem.u8.subarray(a, a + size);
+      this.argViews[slot] = view;
+    }
+    return view;
   }
 
   setFault(kind: VmFaultKind, addr: number, size: number, what: string): void {
