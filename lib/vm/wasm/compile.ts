@@ -1,5 +1,6 @@
 import { CTX_ADDR, CTX_SIZE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE, type Region } from '../memory.ts';
 import type { ProgramImage } from '../verify.ts';
+import { fallsThrough, orderBlocks } from './block-order.ts';
 import { emitInstruction } from './emit-instruction.ts';
 import { knownValues, type KnownValues } from './known-values.ts';
 import { Code, ModuleBuilder } from './module-builder.ts';
@@ -75,10 +76,14 @@ export const L = {
 } as const;
 
 export interface BlockPlan {
-  /** Start pc of each block, ascending. */
+  /** Start pc of each block, in layout order (block-order.ts). */
   starts: number[];
-  /** Block index by start pc (-1 elsewhere). */
+  /** One past the last pc of each block (layout order). */
+  stops: number[];
+  /** Layout position by start pc (-1 elsewhere). */
   blockOf: Int32Array;
+  /** Whether the function needs its dispatch loop (a jump back in layout order, or a call). */
+  loop: boolean;
 }
 
 export interface FuncContext {
@@ -122,10 +127,14 @@ export function planBlocks(image: ProgramImage, precise: boolean): BlockPlan {
     lead[pc + (op === 0x06 ? image.imm[pc]! : image.off[pc]!) + 1] = 1;
     lead[pc + 1] = 1;
   }
-  const starts: number[] = [];
+  const pcOrder: number[] = [];
   const blockOf = new Int32Array(n).fill(-1);
-  for (let pc = 0; pc < n; pc++) if (lead[pc]) { blockOf[pc] = starts.length; starts.push(pc); }
-  return { starts, blockOf };
+  for (let pc = 0; pc < n; pc++) if (lead[pc]) { blockOf[pc] = pcOrder.length; pcOrder.push(pc); }
+  const { order, loop } = orderBlocks(image, pcOrder, blockOf);
+  const starts = order.map((b) => pcOrder[b]!);
+  const stops = order.map((b) => (b + 1 < pcOrder.length ? pcOrder[b + 1]! : n));
+  starts.forEach((pc, k) => { blockOf[pc] = k; });
+  return { starts, stops, blockOf, loop };
 }
 
 /**
@@ -245,19 +254,23 @@ function emitRunFunction(f: FuncContext): void {
   c.i32Const(0).i32Const(0).mem(Op.i32_store, INFO + 32);
   c.end();
   setFrame(c);
-  c.loop();
+  if (plan.loop) c.loop();
   for (let k = n - 1; k >= 0; k--) c.block();
-  c.block();
-  const table = new Array<number>(image.length).fill(0);
-  for (let b = 0; b < n; b++) table[plan.starts[b]!] = b + 1;
-  c.get(L.pc).brTable(table, 0);
-  c.end();
-  c.op(Op.unreachable);
+  // Entry at `pc` through a br_table, unless this is `run` without a loop: it starts at pc 0,
+  // which is then laid out first (block-order.ts).
+  if (plan.loop || f.precise) {
+    c.block();
+    const table = new Array<number>(image.length).fill(0);
+    for (let b = 0; b < n; b++) table[plan.starts[b]!] = b + 1;
+    c.get(L.pc).brTable(table, 0);
+    c.end();
+    c.op(Op.unreachable);
+  }
   for (let b = 0; b < n; b++) {
     c.end();
     emitBlock(f, b);
   }
-  c.end();
+  if (plan.loop) c.end();
   c.op(Op.unreachable);
 }
 
@@ -270,7 +283,7 @@ export function setFrame(c: Code): void {
 function emitBlock(f: FuncContext, b: number): void {
   const { c, image, plan } = f;
   const start = plan.starts[b]!;
-  const stop = b + 1 < plan.starts.length ? plan.starts[b + 1]! : image.length;
+  const stop = plan.stops[b]!;
   let len = 0;
   for (let pc = start; pc < stop; pc++) { len++; if (image.op[pc] === 0x18) pc++; }
   f.block = b; f.blockLen = len; f.extra = 0;
@@ -286,12 +299,15 @@ function emitBlock(f: FuncContext, b: number): void {
     c.i32Const(start).get(L.count).get(L.budget).get(L.depth).i32Const(Entry.RESUME).i32Const(0).call(f.preciseFn).op(Op.return);
   }
   c.end();
-  let j = 0;
+  let j = 0, last = start;
   for (let pc = start; pc < stop; pc++) {
     emitInstruction(f, pc, j);
     j++;
+    last = pc;
     if (image.op[pc] === 0x18) pc++;
   }
+  // Falling through to a block not laid out next: say so.
+  if (stop < image.length && fallsThrough(image, last) && plan.blockOf[stop] !== b + 1) jumpTo(f, stop);
 }
 
 /** Store an i32 into run-info word `word`. */
@@ -317,6 +333,7 @@ export function jumpTo(f: FuncContext, target: number): void {
   const k = f.plan.blockOf[target]!;
   if (k < 0) throw new Error(`wasm compile: jump target ${target} is not a block start`);
   if (k > f.block) { f.c.br(k - f.block - 1 + f.extra); return; }
+  if (!f.plan.loop) throw new Error(`wasm compile: jump back to ${target} without a dispatch loop`);
   f.c.i32Const(target).set(L.pc).br(f.plan.starts.length - 1 - f.block + f.extra);
 }
 
@@ -331,6 +348,7 @@ export function jumpIf(f: FuncContext, target: number): void {
 
 /** Return from the current function to the dispatch head with pc set from the stack top. */
 export function dispatch(f: FuncContext): void {
+  if (!f.plan.loop) throw new Error('wasm compile: dispatch without a loop');
   f.c.set(L.pc).br(f.plan.starts.length - 1 - f.block + f.extra);
 }
 

@@ -412,11 +412,14 @@ function bpfCall(f: FuncContext, pc: number, imm: number): void {
 
 function exit(f: FuncContext, pc: number): void {
   const c = f.c;
-  c.get(L.depth).op(Op.i32_eqz).if();
+  // Without a dispatch loop there is no bpf-to-bpf call (block-order.ts): depth is always 0.
+  const nested = f.plan.loop;
+  if (nested) c.get(L.depth).op(Op.i32_eqz).if();
   spillRegs(c, 0, 0); // r0 only: the host reads nothing else at exit
   info(c, 1, () => c.i32Const(pc));
   info(c, 2, () => c.get(L.count));
   c.i32Const(Status.EXIT).op(Op.return);
+  if (!nested) return;
   c.end();
   c.get(L.depth).i32Const(1).op(Op.i32_sub).tee(L.depth).i32Const(FRAME_BYTES).op(Op.i32_mul).set(L.x);
   for (let r = 6; r <= 9; r++) c.get(L.x).mem(Op.i64_load, FRAMES + 8 * (r - 5)).set(R(r));
