@@ -280,9 +280,8 @@ export class XdpProgram {
     if (this.mapEnv.events.length > 0) this.mapEnv.events = [];
     vm.tsNs = options.tsNs ?? 0n;
     setupFrame(vm, frame, options.ifindex ?? 1, options.rxQueue ?? 0);
-    const L = vm.L, H = vm.H, origin = vm.origin;
-    // Plain loops: TypedArray.prototype.fill on 11 elements costs more than the program's first dozen instructions.
-    for (let r = 0; r < 11; r++) { L[r] = 0; H[r] = 0; origin[r] = -1; }
+    const L = vm.L;
+    vm.resetRegisters();
     L[1] = CTX_ADDR;
     if (this.wasm !== undefined && vm.trace === undefined) this.wasm.execute(vm, this.image);
     else execute(vm, this.image);
