@@ -188,7 +188,9 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
       const packet = ev.packet;
       const { iface, record } = packet;
       const ctx = runContext(iface, record, options);
-      const runOptions = { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs };
+      // borrow: each result's frame is a view of its own program's memory, compared and written
+      // before either program runs the next packet.
+      const runOptions = { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs, borrow: true };
       const oldR = oldProgram.run(record.data, runOptions);
       const newR = newProgram.run(record.data, runOptions);
       report.packetsIn++;
