@@ -108,6 +108,11 @@ export class HashMap implements VmMap, PercpuAccess {
     return this.addr(slot, this.cpu.cpu);
   }
 
+  /** Mark the node of `slot` referenced, as a program lookup does (the compiled engine's deferred LRU touches). */
+  touch(slot: number): void {
+    this.lruList?.touch(slot);
+  }
+
   /** Host-side lookup: no LRU reference (the syscall path does not mark the element). */
   peek(key: Uint8Array): number {
     const slot = this.slotOf(key);

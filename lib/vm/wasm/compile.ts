@@ -56,6 +56,8 @@ export interface InlineArrayMap { handle: number; start: number; stride: number;
 export interface InlineHashMap {
   handle: number; start: number; stride: number; keySize: number; keyWords: number;
   bucketsAt: number; mask: number; keysAt: number;
+  /** LRU maps: a hit is logged (map index, slot) in the touch log for the host to mark (scratch.ts). */
+  lru?: { index: number };
 }
 
 /**

@@ -4,7 +4,7 @@ import { dispatch, Entry, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo,
 import type { Code } from './module-builder.ts';
 import { Op } from './opcodes.ts';
 import { HASH_MUL1, HASH_MUL2, HASH_ROT, HASH_SEED } from '../maps/slot-table.ts';
-import { HelperStatus, INFO, ORIGIN, ORIGIN_FRAMES, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
+import { HelperStatus, INFO, ORIGIN, ORIGIN_FRAMES, PACKET_END_AT, PACKET_START_AT, REGS, Status, TOUCH_CAP, TOUCH_LOG } from './scratch.ts';
 
 /**
  * One eBPF instruction as WebAssembly, with the interpreter's semantics case for case
@@ -337,6 +337,13 @@ function inlineLookup(f: FuncContext): void {
       if (w > 0) c.op(Op.i32_and);
     }
     c.if();
+    if (m.lru !== undefined) {
+      // Log the hit (the host marks the LRU node); a full log: the host helper does the lookup.
+      c.i32Const(0).mem(Op.i32_load, TOUCH_LOG).tee(L.z).i32Const(TOUCH_CAP).op(Op.i32_ge_u).brIf(4);
+      c.get(L.z).i32Const(3).op(Op.i32_shl).tee(L.z).i32Const(m.lru.index).mem(Op.i32_store, TOUCH_LOG + 8);
+      c.get(L.z).get(L.st).i32Const(1).op(Op.i32_sub).mem(Op.i32_store, TOUCH_LOG + 12);
+      c.i32Const(0).get(L.z).i32Const(3).op(Op.i32_shr_u).i32Const(1).op(Op.i32_add).mem(Op.i32_store, TOUCH_LOG);
+    }
     c.i64Const(BigInt(m.start)).get(L.st).i32Const(1).op(Op.i32_sub).op(Op.i64_extend_i32_u).i64Const(BigInt(m.stride)).op(Op.i64_mul).op(Op.i64_add).set(R(0));
     counted();
     c.br(5); // if, loop, miss, if handle, fallback → done

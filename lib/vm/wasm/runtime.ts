@@ -8,7 +8,7 @@ import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_
 import type { ProgramImage } from '../verify.ts';
 import type { Vm } from '../vm.ts';
 import { compileImage, Entry, unsupportedReason, type InlineArrayMap, type InlineHashMap, type ValueMap } from './compile.ts';
-import { HelperStatus, INFO, ORIGIN, REGS, Status } from './scratch.ts';
+import { HelperStatus, INFO, ORIGIN, REGS, Status, TOUCH_CAP, TOUCH_LOG } from './scratch.ts';
 import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
 /**
@@ -48,6 +48,8 @@ export class WasmEngine {
   private readonly regs: Int32Array;
   /** Verdict origins of r0..r10 as the compiled code keeps them (scratch ORIGIN). */
   private readonly origins: Int32Array;
+  /** The LRU touch log (scratch.ts TOUCH_LOG): count, then (map index, slot) pairs. */
+  private readonly touches: Int32Array;
   /** The last image executed (skips the map lookup of compile()). */
   private last: CompiledImage | undefined;
 
@@ -58,6 +60,14 @@ export class WasmEngine {
     this.info = new Int32Array(vm.mem.buffer, INFO, 9);
     this.regs = new Int32Array(vm.mem.buffer, REGS, 22);
     this.origins = new Int32Array(vm.mem.buffer, ORIGIN, 11);
+    this.touches = new Int32Array(vm.mem.buffer, TOUCH_LOG, 2 + 2 * TOUCH_CAP);
+  }
+
+  /** Mark the LRU nodes inlined lookups hit (in order), then empty the log. */
+  private flushTouches(): void {
+    const t = this.touches, n = t[0]!, maps = this.vm.maps;
+    for (let k = 0; k < n; k++) (maps[t[2 + 2 * k]!] as HashMap).touch(t[3 + 2 * k]!);
+    t[0] = 0;
   }
 
   /** Compile (or fetch) the module for `image`; throws ObjectError('WASM_UNSUPPORTED') for what it cannot model. */
@@ -75,16 +85,20 @@ export class WasmEngine {
       if ((m.spec.flags & BPF_F_WRONLY_PROG) !== 0) return;
       const handle = MAP_HANDLE_BASE + i * MAP_HANDLE_STRIDE;
       if ((m instanceof ArrayMap || (m instanceof PercpuArrayMap && m.ncpus === 1)) && m.spec.keySize === 4) arrayMaps.push({ handle, start: m.region.start, stride: m.stride, maxEntries: m.spec.maxEntries });
-      const t = m instanceof HashMap && !m.lru && m.ncpus === 1 ? m.table : undefined; // LRU lookups mark the node: host
+      const t = m instanceof HashMap && m.ncpus === 1 ? m.table : undefined;
       if (m instanceof HashMap && t !== undefined && t.keySize >= 1 && t.keyWords <= MAX_INLINE_KEY_WORDS) {
-        hashMaps.push({ handle, start: m.region.start, stride: m.stride, keySize: t.keySize, keyWords: t.keyWords, bucketsAt: t.bucketsAt, mask: t.mask, keysAt: t.keysAt });
+        const inline: InlineHashMap = { handle, start: m.region.start, stride: m.stride, keySize: t.keySize, keyWords: t.keyWords, bucketsAt: t.bucketsAt, mask: t.mask, keysAt: t.keysAt };
+        // LRU hits are logged and marked by the host (flushTouches) before its next map operation.
+        if (m.lru) inline.lru = { index: i };
+        hashMaps.push(inline);
       }
     });
     const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps, hashMaps, valueMaps });
-    const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info;
+    const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info, touches = this.touches;
     const callsBack = new Uint8Array(256);
     for (const id of CALLBACK_HELPER_IDS) callsBack[id] = 1;
     const helper = (id: number, pc: number): number => {
+      if (touches[0] !== 0) this.flushTouches();
       vm.image = image; vm.pc = pc; vm.helperCalls++; vm.helperTotals[id]!++;
       L[0] = regs[0]!; H[0] = regs[1]!; L[1] = regs[2]!; H[1] = regs[3]!; L[2] = regs[4]!; H[2] = regs[5]!;
       L[3] = regs[6]!; H[3] = regs[7]!; L[4] = regs[8]!; H[4] = regs[9]!; L[5] = regs[10]!; H[5] = regs[11]!;
@@ -119,6 +133,7 @@ export class WasmEngine {
     let count = 0;
     for (;;) {
       const status = c.run(0, count, vm.budget, 0, mode, L[1]!);
+      if (this.touches[0] !== 0) this.flushTouches();
       const inlined = info[8]!; // the only helper calls made inside wasm: inlined map lookups
       if (inlined !== 0) { vm.helperCalls += inlined; vm.helperTotals[HELPER_MAP_LOOKUP_ELEM] += inlined; }
       count = info[2]!;

@@ -10,6 +10,8 @@
  *   0x300  call frames k = 0..7: return pc (i32) at +0, r6..r9 (i64) at +8 .. +40
  *   0x500  verdict origin of r0..r10 (i32 pcs, -1 unknown; see Vm.origin)
  *   0x540  call frames k = 0..7: origins of r6..r9 (i32) at +0 .. +12
+ *   0x600  LRU touch log: i32 count, then (map index, slot) i32 pairs — inlined LRU lookups
+ *          that hit; the host marks those nodes referenced before its next map operation
  */
 import { CTX_ADDR } from '../memory.ts';
 
@@ -26,6 +28,9 @@ export const FRAMES = 0x300;
 export const FRAME_BYTES = 40;
 export const ORIGIN = 0x500;
 export const ORIGIN_FRAMES = 0x540;
+export const TOUCH_LOG = 0x600;
+/** Pairs the touch log holds (a full log sends lookups to the host helper). */
+export const TOUCH_CAP = 200;
 
 /** Run statuses returned by a compiled function. */
 export const Status = { EXIT: 0, MEM_FAULT: 1, BUDGET: 2, CALL_DEPTH: 3, HELPER_FAULT: 4, TAIL_CALL: 5 } as const;

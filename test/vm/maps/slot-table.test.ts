@@ -130,3 +130,37 @@ test('inline and host hash lookups agree on present, absent and deleted keys acr
   }
   t.true(hits > 10 && hits < keys.length, `hits ${hits}`);
 });
+
+for (const n of [100, 250]) {
+test(`${n} inlined LRU lookups mark their nodes (through the touch log${n > 200 ? ', which overflows to the host helper' : ''}): eviction afterwards matches the interpreter`, (t) => {
+  // n lookups of key (r6 & 3) in a loop, more than the touch log holds, then r0 = 0.
+  const body = asmHandles([
+    'mov %r6, 0', 'mov %r1, %r6', 'and %r1, 3', 'stxw [%r10-4], %r1', 'lddw %r1, 0', 'mov %r2, %r10', 'add %r2, -4', 'call 1',
+    'add %r6, 1', `jlt %r6, ${n}, -9`, 'mov %r0, 0', 'exit',
+  ]);
+  const spec: MapSpec = { ...hashSpec(4, 8, MapType.LRU_HASH) };
+  const states = (['interp', 'wasm'] as const).map((engine) => {
+    const p = programFrom(body, [spec], { engine });
+    const m = p.vm.maps[0]!;
+    const key = (i: number): Uint8Array => Uint8Array.of(i, 0, 0, 0);
+    for (let i = 0; i < 8; i++) m.update(key(i), new Uint8Array(8).fill(i), 0);
+    let hostLookups = 0;
+    const lookup = p.vm.helpers[1]!;
+    p.vm.helpers[1] = (vm) => { hostLookups++; lookup(vm); };
+    const r = p.run(new Uint8Array(14));
+    t.is(r.fault, undefined);
+    t.is(r.helperCalls, n);
+    // New keys evict the unreferenced ones first (keys 4..7 were never looked up).
+    for (let i = 10; i < 16; i++) m.update(key(i), new Uint8Array(8).fill(i), 0);
+    return { keys: m.entries().map(([k]) => k[0]), hostLookups };
+  });
+  t.deepEqual(states[1]!.keys, states[0]!.keys);
+  if (n > 200) t.true(states[1]!.hostLookups > 0 && states[1]!.hostLookups < n, `host lookups ${states[1]!.hostLookups}`);
+  else t.is(states[1]!.hostLookups, 0);
+  t.log(`keys after eviction: ${states[0]!.keys.join(' ')}`);
+});
+}
+
+function asmHandles(lines: string[]): ReturnType<typeof assembleText> {
+  return assembleText(lines.join('\n')).map((insn) => (insn.code === 0x18 ? { ...insn, src: 1 } : insn));
+}
