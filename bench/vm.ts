@@ -73,7 +73,7 @@ function engineOnce(prog: XdpProgram, frame: Uint8Array): void {
   const vm = prog.vm;
   vm.resetRun();
   setupFrame(vm, frame, 1, 0);
-  vm.L.fill(0); vm.H.fill(0); vm.origin.fill(-1);
+  vm.resetRegisters();
   vm.L[1] = CTX_ADDR;
   execute(vm, prog.image);
 }
