@@ -49,3 +49,24 @@ test('the verdict origin follows the returned value back to its return statement
   t.true([...(seen.get(4) ?? [])].every((text) => /return bpf_redirect/.test(text)), JSON.stringify([...(seen.get(4) ?? [])]));
   t.true((seen.get(4)?.size ?? 0) > 0);
 });
+
+test('a borrowed output frame equals the copied one and is a view that the next run overwrites', (t) => {
+  const load = () => loadXdpProgramFromElf(readFileSync(samplePath('decap')), { name: 'decap.bpf.o' });
+  const copying = load(), borrowing = load();
+  let compared = 0;
+  for (const p of packets) {
+    const a = copying.run(p.data, { tsNs: p.tsNs });
+    const b = borrowing.run(p.data, { tsNs: p.tsNs, borrow: true });
+    t.is(b.action, a.action);
+    t.deepEqual([...b.packet], [...a.packet]);
+    if (b.notRun === undefined && b.fragBytes === undefined) {
+      t.is(b.packet.buffer, borrowing.vm.mem.u8.buffer, 'a view of the VM store, not a copy');
+      compared++;
+    }
+  }
+  t.true(compared > 100);
+  const first = borrowing.run(packets.find((p) => p.data.length >= 60)!.data, { borrow: true }).packet;
+  const kept = [...first];
+  borrowing.run(new Uint8Array(60).fill(0xee), { borrow: true });
+  t.notDeepEqual([...first], kept, 'valid only until the next run');
+});
