@@ -37,8 +37,10 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
   let image = entry, P = packed(entry);
   let pc = startPc | 0, depth = baseDepth | 0;
   // Instructions so far = base + count: count stays a small int32 (a TurboFan register), checked
-  // against limit = min(budget − base, 2^30); base moves on only at that limit and after helper calls.
-  let base = startCount, count = 0, limit = chunkLimit(budget, base) | 0;
+  // against limit = min(budget − base, 2^30); base moves on only at that limit and after helper
+  // calls. With a trace hook limit stays 0, so every instruction takes that branch, which calls
+  // the hook: the untraced loop tests one condition per instruction, not two.
+  let base = startCount, count = 0, limit = trace === undefined ? chunkLimit(budget, base) | 0 : 0;
   // The packet window, as VmMemory.translate() checks it first; only helpers move it (re-read after each call).
   let pkS = mem.pkStart, pkE = mem.pkEnd;
   R[10] = stackFrameAddr(depth) + STACK_FRAME_SIZE; R[26] = 0;
@@ -46,9 +48,10 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
   for (;;) {
     if (++count > limit) {
       if (base + count > budget) return budgetFault(vm, image, pc, base + count - 1);
-      base += count; count = 0; limit = chunkLimit(budget, base) | 0;
+      base += count; count = 0;
+      if (trace === undefined) limit = chunkLimit(budget, base) | 0;
+      else trace(pc, image, vm.L, vm.H);
     }
-    if (trace !== undefined) trace(pc, image, vm.L, vm.H);
     const w = P[pc << 1]!, i = P[(pc << 1) | 1]!, d = (w >> 8) & 15, s = (w >> 12) & 15;
     switch (w & 0xff) {
       // ---- ALU64 (high word at r + 16) ----
@@ -156,7 +159,7 @@ export function executeFrom(vm: Vm, entry: ProgramImage, startPc: number, baseDe
         if (s === 0) {
           vm.image = image; vm.pc = pc; vm.helperCalls++; vm.helperTotals[i]!++; vm.insns = base + count; vm.depth = depth;
           vm.helpers[i]!(vm);
-          base = vm.insns; count = 0; limit = chunkLimit(budget, base) | 0;
+          base = vm.insns; count = 0; limit = trace === undefined ? chunkLimit(budget, base) | 0 : 0;
           if (vm.fault !== undefined) return;
           pkS = mem.pkStart; pkE = mem.pkEnd;
           R[32] = pc;
