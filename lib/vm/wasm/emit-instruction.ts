@@ -150,11 +150,14 @@ function address(f: FuncContext, pc: number, j: number, base: number, off: numbe
     return;
   }
   c.get(R(base)).i64Const(BigInt(off)).op(Op.i64_add).tee(L.a);
-  // Fast path: inside the packet window (any address with high bits set fails both compares).
-  // a ≥ start && a ≤ end − size, signed (no sum can overflow).
+  // Fast path: inside the packet window. a ≥ start && a ≤ end − size, signed (no sum can
+  // overflow), from a base that is not negative (a base with high bits set is out of bounds
+  // even when the offset brings the sum back into the window; positive high bits fail a ≤ end).
   c.i32Const(0).mem(Op.i64_load32_u, PACKET_START_AT).op(Op.i64_ge_s);
   c.get(L.a).i32Const(0).mem(Op.i64_load32_u, PACKET_END_AT).i64Const(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_s);
-  c.op(Op.i32_and).op(Op.i32_eqz).if();
+  c.op(Op.i32_and);
+  c.get(R(base)).i64Const(0n).op(Op.i64_ge_s).op(Op.i32_and);
+  c.op(Op.i32_eqz).if();
   const ctxLoad = !write && size === 4;
   if (ctxLoad) {
     // Second fast path for u32 loads: an aligned context field 0..19 (what $check allows), from a 32-bit base.
