@@ -67,13 +67,12 @@ function nsPer(runs: number, fn: () => void): number {
 function engineOnly(prog: XdpProgram): { engine: number; setup: number } {
   const vm = prog.vm;
   const wasm = (prog as unknown as { wasm: WasmEngine | undefined }).wasm;
-  const L = vm.L, H = vm.H, origin = vm.origin;
-  // As XdpProgram.run does it (plain loops, not TypedArray.fill).
+  // As XdpProgram.run does it.
   const once = (p: Uint8Array): void => {
     vm.resetRun();
     setupFrame(vm, p, 1, 0);
-    for (let r = 0; r < 11; r++) { L[r] = 0; H[r] = 0; origin[r] = -1; }
-    L[1] = CTX_ADDR;
+    vm.resetRegisters();
+    vm.L[1] = CTX_ADDR;
     if (wasm !== undefined) wasm.execute(vm, prog.image); else execute(vm, prog.image);
   };
   const setupOnly = (p: Uint8Array): void => { vm.resetRun(); setupFrame(vm, p, 1, 0); };
