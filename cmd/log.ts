@@ -1,8 +1,7 @@
 import { pino, type Logger } from 'pino';
-import type { Argv } from 'yargs';
 import { UsageError } from '../lib/errors.ts';
 
-export type LogFormat = 'json' | 'pretty';
+import type { LogFormat } from './log-options.ts';
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
@@ -32,15 +31,4 @@ export function createLogger(
   return pino(options, { write: (line: string) => void process.stderr.write(`${prettyLine(line.trimEnd())}\n`) });
 }
 
-export interface LogArgs {
-  logLevel: string;
-  logFormat: LogFormat | undefined;
-}
-
-/** `--log-level`, `--log-format`: shared by the streaming commands. */
-export function logOptions<T>(y: Argv<T>): Argv<T & LogArgs> {
-  return y
-    .option('log-level', { type: 'string', default: 'info', describe: 'log level for stderr (trace, debug, info, warn, error, silent)', group: 'Logging:' })
-    .option('log-format', { choices: ['json', 'pretty'] as const, describe: 'log lines as JSON (pino) or text (default: text on a terminal, JSON otherwise)', group: 'Logging:' }) as unknown as Argv<T & LogArgs>;
-}
 export type { Logger };

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../../lib/errors.ts';
-import { loadObject } from '../../lib/object/load-object.ts';
-import { describeObject, formatObjectSummary } from '../../lib/object/describe-object.ts';
 
 interface ProgsArgs {
   object: string;
@@ -17,7 +15,11 @@ export const progs: CommandModule<object, ProgsArgs> = {
     y
       .positional('object', { type: 'string', demandOption: true, describe: 'clang-compiled BPF object (.o)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as unknown as Argv<ProgsArgs>,
-  handler: (argv) => {
+  handler: async (argv) => {
+    // The object loader loads only when the command runs (startup of every other command stays light).
+    const [{ loadObject }, { describeObject, formatObjectSummary }] = await Promise.all([
+      import('../../lib/object/load-object.ts'), import('../../lib/object/describe-object.ts'),
+    ]);
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(argv.object);

@@ -2,7 +2,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
-import { disasm, renderDisasm } from '../../cmd/commands/disasm.ts';
+import { disasm } from '../../cmd/commands/disasm.ts';
+import { renderDisasm } from '../../cmd/commands/disasm-run.ts';
 import { ObjectError } from '../../lib/errors.ts';
 
 const path = fileURLToPath(new URL('../../samples/globals.bpf.o', import.meta.url));
