@@ -36,7 +36,7 @@ export interface PacketState {
   hardEnd: number;
   /** Bytes beyond the linear part (frames > 3520 bytes), carried to the output unchanged. */
   frags: Uint8Array;
-  /** Lowest/highest addresses of the page the run may have dirtied (zeroed before the next run). */
+  /** Lowest/highest page addresses exposed so far in this run; bytes outside may be stale and are zeroed when first exposed. */
   lowWater: number;
   highWater: number;
 }

@@ -11,8 +11,9 @@ import { ETH_HLEN, MAX_LINEAR, MAX_META_LEN, PAGE_SIZE, SKB_SHARED_INFO_SIZE, XD
  * output and count for bpf_xdp_adjust_tail (which shrinks them first and grows the last one
  * within its 4096-byte page, like the kernel).
  *
- * Page bytes the previous run may have dirtied are zeroed before the next run, so new head
- * or tail bytes read as zero like in a fresh kernel page.
+ * Page bytes outside the frame are zeroed when a window move (adjust_head/meta/tail) first
+ * exposes them in a run (lowWater/highWater: the lowest/highest byte exposed so far), so new
+ * head or tail bytes read as zero like in a fresh kernel page, and a plain run zeroes nothing.
  */
 
 const HARD_START = PACKET_PAGE_ADDR;
@@ -24,12 +25,8 @@ export function setupFrame(vm: Vm, frame: Uint8Array, ifindex: number, rxQueue: 
   const p = vm.packet;
   const u8 = vm.mem.u8;
   const linear = frame.length < MAX_LINEAR ? frame.length : MAX_LINEAR;
-  // Zero what the previous run dirtied outside the bytes the new frame overwrites (after a run
-  // lowWater ≤ DATA0; before the first one both are 0): usually nothing, so most packets need no fill.
-  if (p.highWater > p.lowWater) {
-    if (p.lowWater < DATA0) u8.fill(0, p.lowWater, DATA0);
-    if (p.highWater > DATA0 + linear) u8.fill(0, DATA0 + linear, p.highWater);
-  }
+  // Bytes of the page outside the new frame may hold an earlier packet's bytes: they are zeroed
+  // when the window first grows over them (syncCtx), not here, so a plain run never fills.
   u8.set(linear === frame.length ? frame : frame.subarray(0, linear), DATA0);
   p.hardStart = HARD_START;
   p.hardEnd = HARD_END;
@@ -56,8 +53,15 @@ export function syncCtx(vm: Vm): void {
   v.setUint32(CTX_ADDR + XdpMd.DATA_END, p.dataEnd, true);
   v.setUint32(CTX_ADDR + XdpMd.DATA_META, p.dataMeta, true);
   vm.mem.setPacketWindow(p.dataMeta, p.dataEnd);
-  if (p.dataMeta < p.lowWater) p.lowWater = p.dataMeta;
-  if (p.dataEnd > p.highWater) p.highWater = p.dataEnd;
+  // First exposure of page bytes in this run: zero them, as in the kernel's freshly zeroed page.
+  if (p.dataMeta < p.lowWater) {
+    vm.mem.u8.fill(0, p.dataMeta, p.lowWater);
+    p.lowWater = p.dataMeta;
+  }
+  if (p.dataEnd > p.highWater) {
+    vm.mem.u8.fill(0, p.highWater, p.dataEnd);
+    p.highWater = p.dataEnd;
+  }
 }
 
 const EINVAL = -22, EACCES = -13;

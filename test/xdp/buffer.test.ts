@@ -79,4 +79,18 @@ for (const engine of ENGINES) {
     t.is(prog.run(new Uint8Array(60)).action, 0);
     t.is(prog.run(new Uint8Array(60)).action, 0);
   });
+
+  test(`[${engine}] a frame's own bytes stay when data moves forward and back in one run; an earlier, longer frame's tail is never visible`, (t) => {
+    // adjust_head(+14), adjust_head(-14): the Ethernet header is still there (no zeroing inside a run);
+    // then adjust_tail(+40) on a short frame after a long one: zeros, not the long frame's bytes.
+    const src = 'mov %r1, 0x1000\nmov %r2, 14\ncall 44\nmov %r1, 0x1000\nmov %r2, -14\ncall 44\nmov %r1, 0x1000\nmov %r2, 40\ncall 65\nmov %r0, 2\nexit';
+    const prog = runAsm(src).prog;
+    const long = new Uint8Array(200).fill(0xcc);
+    t.is(prog.run(long).packet.length, 240);
+    const short = new Uint8Array(60).map((_, i) => i + 1);
+    const out = prog.run(short).packet;
+    t.deepEqual([...out.subarray(0, 60)], [...short]);
+    t.true(out.subarray(60).every((b) => b === 0));
+    t.is(out.length, 100);
+  });
 }
