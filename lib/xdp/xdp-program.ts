@@ -52,9 +52,8 @@ export interface XdpLoadOptions {
   /** Instruction budget per packet (default 1,000,000). */
   budget?: number;
   /**
-   * `interp`: the reference interpreter. `wasm`: the program compiled to WebAssembly (throws
-   * ObjectError 'WASM_UNSUPPORTED' for what it cannot model). `auto` (default): wasm when it
-   * can, the interpreter otherwise; a trace hook always runs on the interpreter.
+   * `interp`: the reference interpreter. `wasm` and `auto` (default): the program compiled to
+   * WebAssembly; a run with a trace hook (tracing, breakpoints, coverage) uses the interpreter.
    */
   engine?: 'auto' | 'interp' | 'wasm';
   /** CPUs modelled for per-CPU maps, LRU lists, perf event arrays and CPUMAP (default 1). */
@@ -244,16 +243,9 @@ export class XdpProgram {
     this.maps = new XdpMaps(maps, mem);
     this.memBytes = Buffer.from(mem.u8.buffer, mem.u8.byteOffset, mem.u8.byteLength);
     this.memBuffer = mem.u8.buffer as ArrayBuffer;
-    let wasm: WasmEngine | undefined;
-    if (options.engine !== 'interp') {
-      try {
-        wasm = new WasmEngine(this.vm, wasmMemory);
-        for (const image of this.vm.images.values()) wasm.compile(image);
-      } catch (err) {
-        wasm = undefined;
-        if (options.engine === 'wasm' || !(err instanceof ObjectError)) throw err;
-      }
-    }
+    // Every verified image compiles (the compiled engine models all of them), so auto = wasm.
+    const wasm = options.engine === 'interp' ? undefined : new WasmEngine(this.vm, wasmMemory);
+    if (wasm !== undefined) for (const image of this.vm.images.values()) wasm.compile(image);
     this.wasm = wasm;
     this.engine = wasm === undefined ? 'interp' : 'wasm';
   }

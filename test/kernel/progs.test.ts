@@ -101,3 +101,19 @@ for (const p of PROGS) {
     });
   }
 }
+
+for (const engine of ['interp', 'wasm'] as const) {
+  test(`[${engine}] tail calls made inside a bpf-to-bpf function match the kernel (the target returns to the function's caller)`, (t) => {
+    if (!requireKernel(t)) return;
+    if (!clangAvailable()) { t.log('SKIPPED: clang not found'); t.pass(); return; }
+    const packets: DiffPacket[] = [];
+    for (let i = 0; i < 64; i++) {
+      const b = frame(pick([14, 15, 16, 60, 64, 1500]));
+      if (b.length > 14) b[14] = (i & 0x30) | (rand() & 0x0f);
+      packets.push({ data: b });
+    }
+    const report = diffWithKernel(compileProg('tailcall-subprog', 'v3'), 'tc_subprog', packets, { engine });
+    t.log(`tailcall-subprog ${engine}: ${report.packets} packets compared`);
+    assertSameAsKernel(t, report, `tailcall-subprog ${engine}`);
+  });
+}

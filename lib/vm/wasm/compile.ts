@@ -42,6 +42,8 @@ export interface CompileOptions {
    * (array, per-CPU array, hash maps): accesses through a non-NULL result need no check.
    */
   valueMaps?: readonly (ValueMap | undefined)[];
+  /** This image's id among the engine's compiled images (written into the call frames it pushes); default 1. */
+  imageId?: number;
 }
 
 export interface ValueMap { valueSize: number; writable: boolean }
@@ -103,6 +105,8 @@ export interface FuncContext {
   readonly valueMaps: readonly (ValueMap | undefined)[];
   /** Map and global regions (fixed bounds): a constant address inside one needs no check. */
   readonly fixed: readonly Region[];
+  /** CompileOptions.imageId. */
+  readonly imageId: number;
   /** Current block index and number of counted instructions in it. */
   block: number;
   blockLen: number;
@@ -139,33 +143,6 @@ export function planBlocks(image: ProgramImage, precise: boolean): BlockPlan {
   return { starts, stops, blockOf, loop };
 }
 
-/**
- * Refuse what the compiled engine does not model (the caller falls back to the interpreter):
- * a bpf_tail_call reachable inside a bpf-to-bpf function (the interpreter keeps the caller's
- * frames across such a tail call; the compiled code keeps frames per image). Found by walking
- * the control flow from every call target (so it does not rely on func_info).
- */
-export function unsupportedReason(image: ProgramImage): string | undefined {
-  const n = image.length;
-  const seen = new Uint8Array(n);
-  const work: number[] = [];
-  for (let pc = 0; pc < n; pc++) if (image.op[pc] === 0x85 && image.src[pc] === 1) work.push(pc + image.imm[pc]! + 1);
-  while (work.length > 0) {
-    const pc = work.pop()!;
-    if (pc < 0 || pc >= n || seen[pc]) continue;
-    seen[pc] = 1;
-    const op = image.op[pc]!;
-    if (op === 0x85 && image.src[pc] === 0 && image.imm[pc] === 12) return `program "${image.name}": insn ${pc}: bpf_tail_call inside a bpf-to-bpf function`;
-    if (op === 0x95) continue;
-    if (op === 0x18) { work.push(pc + 2); continue; }
-    const cls = op & 7;
-    if (op === 0x05 || op === 0x06) { work.push(pc + (op === 0x06 ? image.imm[pc]! : image.off[pc]!) + 1); continue; }
-    if ((cls === 5 || cls === 6) && op !== 0x85) work.push(pc + image.off[pc]! + 1);
-    work.push(pc + 1);
-  }
-  return undefined;
-}
-
 export function compileImage(image: ProgramImage, options: CompileOptions): Uint8Array {
   const mb = new ModuleBuilder();
   const helperFn = mb.importFunc('env', 'helper', [ValType.i32, ValType.i32], [ValType.i32]);
@@ -184,7 +161,7 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
   const valueMaps = options.valueMaps ?? [];
   const known = knownValues(image, (m) => valueMaps[m]?.valueSize ?? -1);
   const fixed = options.regions.filter((r) => r.kind === 'map' || r.kind === 'global');
-  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, block: 0, blockLen: 0, extra: 0 };
+  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, imageId: options.imageId ?? 1, block: 0, blockLen: 0, extra: 0 };
   emitRunFunction({ ...common, c: run.code, plan: planBlocks(image, false), precise: false });
   emitRunFunction({ ...common, c: precise.code, plan: planBlocks(image, true), precise: true });
   return mb.finish();

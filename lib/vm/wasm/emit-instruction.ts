@@ -341,6 +341,7 @@ function bpfCall(f: FuncContext, pc: number, imm: number): void {
   c.i32Const(Status.CALL_DEPTH).op(Op.return);
   c.end();
   c.get(L.depth).i32Const(FRAME_BYTES).op(Op.i32_mul).tee(L.x).i32Const(pc + 1).mem(Op.i32_store, FRAMES);
+  c.get(L.x).i32Const(f.imageId).mem(Op.i32_store, FRAMES + 4);
   for (let r = 6; r <= 9; r++) c.get(L.x).get(R(r)).mem(Op.i64_store, FRAMES + 8 * (r - 5));
   for (let r = 6; r <= 9; r++) c.get(L.depth).i32Const(16).op(Op.i32_mul).i32Const(0).mem(Op.i32_load, ORIGIN + 4 * r).mem(Op.i32_store, ORIGIN_FRAMES + 4 * (r - 6));
   c.get(L.depth).i32Const(1).op(Op.i32_add).set(L.depth);
@@ -350,19 +351,28 @@ function bpfCall(f: FuncContext, pc: number, imm: number): void {
 
 function exit(f: FuncContext, pc: number): void {
   const c = f.c;
-  // Without a dispatch loop there is no bpf-to-bpf call (block-order.ts): depth is always 0.
-  const nested = f.plan.loop;
-  if (nested) c.get(L.depth).op(Op.i32_eqz).if();
+  c.get(L.depth).op(Op.i32_eqz).if();
   spillRegs(c, 0, 0); // r0 only: the host reads nothing else at exit
   info(c, 1, () => c.i32Const(pc));
   info(c, 2, () => c.get(L.count));
   c.i32Const(Status.EXIT).op(Op.return);
-  if (!nested) return;
   c.end();
+  // Return from a bpf-to-bpf call: pop the frame (r6..r9, their origins, r10).
   c.get(L.depth).i32Const(1).op(Op.i32_sub).tee(L.depth).i32Const(FRAME_BYTES).op(Op.i32_mul).set(L.x);
   for (let r = 6; r <= 9; r++) c.get(L.x).mem(Op.i64_load, FRAMES + 8 * (r - 5)).set(R(r));
   for (let r = 6; r <= 9; r++) c.i32Const(0).get(L.depth).i32Const(16).op(Op.i32_mul).mem(Op.i32_load, ORIGIN_FRAMES + 4 * (r - 6)).mem(Op.i32_store, ORIGIN + 4 * r);
   setFrame(c);
-  c.get(L.x).mem(Op.i32_load, FRAMES);
-  dispatch(f);
+  // A frame of this image: continue at the return pc. (Without a dispatch loop the image makes
+  // no bpf-to-bpf call, so every frame below is another image's.)
+  if (f.plan.loop) {
+    c.get(L.x).mem(Op.i32_load, FRAMES + 4).i32Const(f.imageId).op(Op.i32_eq).if(); f.extra++;
+    c.get(L.x).mem(Op.i32_load, FRAMES);
+    dispatch(f);
+    c.end(); f.extra--;
+  }
+  // Another image's frame: this program was tail-called inside a function; the host resumes the caller.
+  spillRegs(c);
+  info(c, 1, () => c.get(L.x).mem(Op.i32_load, FRAMES));
+  info(c, 2, () => c.get(L.count));
+  c.i32Const(Status.RETURN).op(Op.return);
 }

@@ -1,4 +1,3 @@
-import { ObjectError } from '../../errors.ts';
 import { faultKindOf } from '../fault.ts';
 import { ArrayMap } from '../maps/array-map.ts';
 import { HashMap } from '../maps/hash-map.ts';
@@ -7,8 +6,8 @@ import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_FRAME_SIZE, STACK_FRAME_STRIDE } from '../memory.ts';
 import type { ProgramImage } from '../verify.ts';
 import type { Vm } from '../vm.ts';
-import { compileImage, Entry, unsupportedReason, type InlineArrayMap, type InlineHashMap, type ValueMap } from './compile.ts';
-import { HelperStatus, INFO, ORIGIN, REGS, Status, TOUCH_CAP, TOUCH_LOG } from './scratch.ts';
+import { compileImage, Entry, type InlineArrayMap, type InlineHashMap, type ValueMap } from './compile.ts';
+import { FRAME_BYTES, FRAMES, HelperStatus, INFO, ORIGIN, REGS, Status, TOUCH_CAP, TOUCH_LOG } from './scratch.ts';
 import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
 /**
@@ -23,8 +22,13 @@ type RunFn = (pc: number, count: number, budget: number, depth: number, entry: n
 
 // Status codes as plain module constants (read once, not through the namespace on every run).
 const EXIT = Status.EXIT, MEM_FAULT = Status.MEM_FAULT, BUDGET = Status.BUDGET, CALL_DEPTH = Status.CALL_DEPTH;
-const HELPER_FAULT = Status.HELPER_FAULT, TAIL_CALL = Status.TAIL_CALL;
-const FRESH = Entry.FRESH, RELOAD = Entry.RELOAD;
+const HELPER_FAULT = Status.HELPER_FAULT, TAIL_CALL = Status.TAIL_CALL, RETURN = Status.RETURN;
+const FRESH = Entry.FRESH, RELOAD = Entry.RELOAD, RESUME = Entry.RESUME;
+
+/** The call depth whose frame r10 (as an unsigned 32-bit value) points into. */
+function frameDepth(r10: number): number {
+  return ((r10 >>> 0) - STACK_BASE - STACK_FRAME_SIZE) / STACK_FRAME_STRIDE;
+}
 const H_OK = HelperStatus.OK, H_FAULT = HelperStatus.FAULT, H_TAIL = HelperStatus.TAIL_CALL;
 
 export interface CompiledImage {
@@ -52,6 +56,10 @@ export class WasmEngine {
   private readonly touches: Int32Array;
   /** The last image executed (skips the map lookup of compile()). */
   private last: CompiledImage | undefined;
+  /** Compiled images by id − 1 (the id a call frame records, see scratch.ts FRAMES). */
+  private readonly byId: CompiledImage[] = [];
+  /** The call frames (scratch FRAMES) as i32 words. */
+  private readonly frames: Int32Array;
 
   constructor(vm: Vm, memory: WasmMemory) {
     if (memory.buffer !== vm.mem.buffer) throw new RangeError('wasm engine: the memory is not the VM store');
@@ -61,6 +69,7 @@ export class WasmEngine {
     this.regs = new Int32Array(vm.mem.buffer, REGS, 22);
     this.origins = new Int32Array(vm.mem.buffer, ORIGIN, 11);
     this.touches = new Int32Array(vm.mem.buffer, TOUCH_LOG, 2 + 2 * TOUCH_CAP);
+    this.frames = new Int32Array(vm.mem.buffer, FRAMES, (MAX_CALL_FRAMES * FRAME_BYTES) / 4);
   }
 
   /** Mark the LRU nodes inlined lookups hit (in order), then empty the log. */
@@ -70,12 +79,10 @@ export class WasmEngine {
     t[0] = 0;
   }
 
-  /** Compile (or fetch) the module for `image`; throws ObjectError('WASM_UNSUPPORTED') for what it cannot model. */
+  /** Compile (or fetch) the module for `image`. */
   compile(image: ProgramImage): CompiledImage {
     const have = this.compiled.get(image);
     if (have !== undefined) return have;
-    const reason = unsupportedReason(image);
-    if (reason !== undefined) throw new ObjectError('WASM_UNSUPPORTED', `wasm engine: ${reason}`, { program: image.name });
     const arrayMaps: InlineArrayMap[] = [];
     const hashMaps: InlineHashMap[] = [];
     const valueMaps: (ValueMap | undefined)[] = [];
@@ -93,7 +100,9 @@ export class WasmEngine {
         hashMaps.push(inline);
       }
     });
-    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps, hashMaps, valueMaps });
+    // Ids from 1: a call frame records the image that pushed it (0 is no image).
+    const imageId = this.byId.length + 1;
+    const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps, hashMaps, valueMaps, imageId });
     const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info, touches = this.touches;
     const callsBack = new Uint8Array(256);
     for (const id of CALLBACK_HELPER_IDS) callsBack[id] = 1;
@@ -105,7 +114,7 @@ export class WasmEngine {
       if (callsBack[id] === 1) {
         // Callbacks run on the interpreter (Vm.callback): exact count and the caller's frame in, count out.
         vm.insns = info[2]!;
-        vm.depth = ((regs[20]! >>> 0) - STACK_BASE - STACK_FRAME_SIZE) / STACK_FRAME_STRIDE;
+        vm.depth = frameDepth(regs[20]!);
         vm.helpers[id]!(vm);
         info[2] = vm.insns;
       } else vm.helpers[id]!(vm);
@@ -117,6 +126,7 @@ export class WasmEngine {
     const instance = new Wasm.Instance(module, { env: { mem: this.memory, helper } });
     const c: CompiledImage = { image, bytes, run: instance.exports['run'] as RunFn };
     this.compiled.set(image, c);
+    this.byId.push(c);
     return c;
   }
 
@@ -130,9 +140,9 @@ export class WasmEngine {
       for (let r = 0; r < 10; r++) { regs[2 * r] = L[r]!; regs[2 * r + 1] = H[r]!; }
       mode = RELOAD;
     }
-    let count = 0;
+    let count = 0, pc = 0, depth = 0;
     for (;;) {
-      const status = c.run(0, count, vm.budget, 0, mode, L[1]!);
+      const status = c.run(pc, count, vm.budget, depth, mode, L[1]!);
       if (this.touches[0] !== 0) this.flushTouches();
       const inlined = info[8]!; // the only helper calls made inside wasm: inlined map lookups
       if (inlined !== 0) { vm.helperCalls += inlined; vm.helperTotals[HELPER_MAP_LOOKUP_ELEM] += inlined; }
@@ -166,10 +176,23 @@ export class WasmEngine {
         case HELPER_FAULT:
           return;
         case TAIL_CALL: {
+          // The target starts at insn 0 in the caller's frame (also inside a bpf-to-bpf
+          // function: its exit then returns to that function's caller, see RETURN).
           const target = vm.tailTarget!;
           vm.tailTarget = undefined;
           mode = RELOAD; // registers as the tail call left them, origins reset
+          pc = 0;
+          depth = frameDepth(regs[20]!);
           c = this.compile(target);
+          break;
+        }
+        case RETURN: {
+          // A tail-called program returned into another image's function call: resume the caller.
+          depth = frameDepth(regs[20]!);
+          pc = info[1]!;
+          c = this.byId[this.frames[(depth * FRAME_BYTES) / 4 + 1]! - 1]!;
+          mode = RESUME; // registers and origins as the exit restored them
+          info[8] = 0; // inlined lookups already counted
           break;
         }
         default:

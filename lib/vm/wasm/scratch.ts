@@ -7,7 +7,8 @@
  *   0x100  run info (i32 words): status, pc, count, fault code, addr lo, addr hi, size, write,
  *          helper calls made inside wasm (inlined lookups)
  *   0x200  registers r0..r10 as i64 (entry, exit, helper arguments/result, tail calls)
- *   0x300  call frames k = 0..7: return pc (i32) at +0, r6..r9 (i64) at +8 .. +40
+ *   0x300  call frames k = 0..7: return pc (i32) at +0, id of the compiled image that made the
+ *          call (i32) at +4, r6..r9 (i64) at +8 .. +40
  *   0x500  verdict origin of r0..r10 (i32 pcs, -1 unknown; see Vm.origin)
  *   0x540  call frames k = 0..7: origins of r6..r9 (i32) at +0 .. +12
  *   0x600  LRU touch log: i32 count, then (map index, slot) i32 pairs — inlined LRU lookups
@@ -33,7 +34,13 @@ export const TOUCH_LOG = 0x600;
 export const TOUCH_CAP = 200;
 
 /** Run statuses returned by a compiled function. */
-export const Status = { EXIT: 0, MEM_FAULT: 1, BUDGET: 2, CALL_DEPTH: 3, HELPER_FAULT: 4, TAIL_CALL: 5 } as const;
+/**
+ * RETURN: an `exit` popped a frame pushed by another image (the exiting program was entered by
+ * a tail call made inside a bpf-to-bpf function): registers are spilled, r6..r9, their origins
+ * and r10 already restored, run-info word 1 holds the caller's return pc; the host resumes the
+ * caller's image there.
+ */
+export const Status = { EXIT: 0, MEM_FAULT: 1, BUDGET: 2, CALL_DEPTH: 3, HELPER_FAULT: 4, TAIL_CALL: 5, RETURN: 6 } as const;
 
 /** Helper import results. */
 export const HelperStatus = { OK: 0, FAULT: 1, TAIL_CALL: 2 } as const;
