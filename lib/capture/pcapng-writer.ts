@@ -195,7 +195,7 @@ export class PcapngWriter {
           at = this.optionHeader(at, EpbOption.VERDICT, n);
           buf[at] = vd.type;
           const bytes = vd.actionBytes, action = vd.action;
-          if (action !== undefined && bytes !== undefined) for (let k = 0; k < 8; k++) buf[at + 1 + k] = bytes[k]!;
+          if (action !== undefined && bytes !== undefined) buf.set(bytes, at + 1);
           else if (action !== undefined) v.setBigUint64(at + 1, BigInt.asUintN(64, action), true);
           else if (vd.data !== undefined) buf.set(vd.data, at + 1);
           at = this.zeroPad(at + n);
@@ -207,7 +207,7 @@ export class PcapngWriter {
         if (typeof c === 'string') n = this.bytes.write(c, at + 4, 'utf8');
         else {
           n = c.length;
-          for (let k = 0; k < n; k++) buf[at + 4 + k] = c[k]!;
+          buf.set(c, at + 4);
         }
         if (n > 0xffff) throw new XdpReplayError('OPTION_TOO_LONG', `pcapng writer: comment of ${n} UTF-8 bytes exceeds the 65535-byte option limit`);
         this.optionHeader(at, OptionCode.COMMENT, n);
@@ -257,7 +257,9 @@ export class PcapngWriter {
       // Every byte of a block is written explicitly (padding included), so the batch needs no
       // zero fill: allocUnsafeSlow (unpooled, its own ArrayBuffer) costs ~1 µs, a zeroed 256 KiB ~20 µs.
       const size = Math.max(this.batchBytes, need);
-      const next: Uint8Array = this.sink.spare?.(size) ?? Buffer.allocUnsafeSlow(size);
+      // Always a plain Uint8Array (never a Buffer): one element kind keeps the per-byte stores
+      // of writePacket monomorphic.
+      const next = this.sink.spare?.(size) ?? new Uint8Array(Buffer.allocUnsafeSlow(size).buffer);
       this.buf = next;
       this.view = new DataView(next.buffer);
       this.bytes = Buffer.from(next.buffer);

@@ -108,6 +108,7 @@ const utf8 = new TextEncoder();
 const commentHeads = new Map<string, (Uint8Array | undefined)[]>();
 /** The encoded plain comment handed to the writer (which copies it at once). */
 const commentBytes = new Uint8Array(4096);
+const commentBuffer = commentBytes.buffer;
 
 /**
  * resultComment() of a plain run (nothing but verdict, exit line and count) as UTF-8 bytes,
@@ -129,12 +130,12 @@ function plainComment(r: XdpResult): Uint8Array | undefined {
   }
   const out = commentBytes;
   const n = head.length;
-  for (let k = 0; k < n; k++) out[k] = head[k]!;
+  out.set(head);
   let end = n, v = r.insns;
   do { end++; v = Math.floor(v / 10); } while (v > 0);
   v = r.insns;
   for (let k = end - 1; k >= n; k--) { out[k] = 48 + (v % 10); v = Math.floor(v / 10); }
-  return out.subarray(0, end);
+  return new Uint8Array(commentBuffer, 0, end);
 }
 
 /** One shared, never-modified verdict list per action value (no objects per packet). */

@@ -86,9 +86,10 @@ test('EPB options come in the order verdict, comment, flags, packetid, queue, an
     if (code === 0) break;
     o += 4 + ((len + 3) & ~3);
   }
-  const comment = new TextEncoder().encode(samplePackets()[0]!.comments![0]!);
+  const text = samplePackets()[0]!.comments![0]! as string;
+  const comment = new TextEncoder().encode(text);
   t.deepEqual(seen, [[7, 9], [1, comment.length], [2, 4], [5, 8], [6, 4], [0, 0]]);
-  t.true(comment.length > samplePackets()[0]!.comments![0]!.length, 'the comment length counts UTF-8 bytes');
+  t.true(comment.length > text.length, 'the comment length counts UTF-8 bytes');
 });
 
 test('batches are whole blocks, never a block split across two writes', async (t) => {
