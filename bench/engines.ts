@@ -18,6 +18,7 @@ import type { WasmEngine } from '../lib/vm/wasm/runtime.ts';
 import { setupFrame } from '../lib/xdp/xdp-buffer.ts';
 import { loadXdpProgramFromElf, type XdpProgram } from '../lib/xdp/xdp-program.ts';
 import { MIXED_PCAP, readPackets, samplePath, SAMPLES } from '../test/xdp/capture-packets.ts';
+import { nsPer, TRIALS } from './lib.ts';
 
 const PROGRAM: Record<string, string> = {
   firewall: 'xdp_firewall', ratelimit: 'xdp_ratelimit', l4lb: 'xdp_l4lb', decap: 'xdp_decap', tailcall: 'xdp_dispatch',
@@ -48,17 +49,6 @@ function kernelNs(sample: string): number | string {
   }
 }
 
-/** Best of TRIALS timings (the machine is shared: the minimum is the least disturbed run). */
-const TRIALS = Number(process.env['BENCH_TRIALS'] ?? 7);
-function nsPer(runs: number, fn: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < TRIALS; k++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / runs);
-  }
-  return best;
-}
 
 /**
  * Engine only: frame copy into the packet page + execution, without building the XdpResult

@@ -61,3 +61,17 @@ export function builtCli(): string {
   if (!existsSync(cli)) throw new Error('dist/cmd/xdpreplay.js missing: run `npm run build` first');
   return cli;
 }
+
+/** Trials per in-process timing (BENCH_TRIALS, default 7). */
+export const TRIALS = Number(process.env['BENCH_TRIALS'] ?? 7);
+
+/** Best of TRIALS timings of `fn`, in ns per run (the machine is shared: the minimum is the least disturbed trial). */
+export function nsPer(runs: number, fn: () => void): number {
+  let best = Infinity;
+  for (let k = 0; k < TRIALS; k++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / runs);
+  }
+  return best;
+}

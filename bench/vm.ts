@@ -17,13 +17,13 @@ import { CTX_ADDR } from '../lib/vm/memory.ts';
 import { setupFrame } from '../lib/xdp/xdp-buffer.ts';
 import { loadXdpProgramFromElf, type XdpProgram } from '../lib/xdp/xdp-program.ts';
 import { MIXED_PCAP, readPackets, samplePath, SAMPLES } from '../test/xdp/capture-packets.ts';
+import { nsPer, TRIALS } from './lib.ts';
 
 const PROGRAM: Record<string, string> = {
   firewall: 'xdp_firewall', ratelimit: 'xdp_ratelimit', l4lb: 'xdp_l4lb', decap: 'xdp_decap', tailcall: 'xdp_dispatch',
   redirect: 'xdp_redirect', globals: 'xdp_globals', subprog: 'xdp_sanity', printk: 'xdp_printk',
 };
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 20);
-const TRIALS = Number(process.env['BENCH_TRIALS'] ?? 7);
 const REPEAT = Number(process.env['BENCH_REPEAT'] ?? 1_000_000);
 const WARMUP_MS = Number(process.env['BENCH_WARMUP_MS'] ?? 600);
 const chosen = SAMPLES.filter((s) => process.argv.slice(2).includes(s));
@@ -51,16 +51,6 @@ function kernelNs(sample: string): { ns: number; ret: number } | string {
   }
 }
 
-/** Best of TRIALS timings of `fn`, per run (the minimum is the least disturbed trial). */
-function nsPer(runs: number, fn: () => void): number {
-  let best = Infinity;
-  for (let k = 0; k < TRIALS; k++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / runs);
-  }
-  return best;
-}
 
 /** A plain typed-array loop, to normalise numbers taken on a loaded machine. */
 function calibrate(): number {
