@@ -1,22 +1,9 @@
 /**
  * 64-bit arithmetic on registers held as two Int32Arrays (`L` = low 32 bits, `H` = high 32
  * bits), so the interpreter's hot path never allocates a BigInt. Each helper writes its result
- * into L[d], H[d]. Division and modulo (rare in XDP code) go through BigInt.
+ * into L[d], H[d]. Division and modulo (rare in XDP code) go through BigInt. Addition,
+ * subtraction and the compares are written out in the interpreter's loop.
  */
-
-const TWO32 = 4294967296;
-
-export function add64(L: Int32Array, H: Int32Array, d: number, bLo: number, bHi: number): void {
-  const s = (L[d]! >>> 0) + (bLo >>> 0);
-  L[d] = s | 0;
-  H[d] = (H[d]! + bHi + (s >= TWO32 ? 1 : 0)) | 0;
-}
-
-export function sub64(L: Int32Array, H: Int32Array, d: number, bLo: number, bHi: number): void {
-  const s = (L[d]! >>> 0) - (bLo >>> 0);
-  L[d] = s | 0;
-  H[d] = (H[d]! - bHi - (s < 0 ? 1 : 0)) | 0;
-}
 
 /** Low 64 bits of the product, from 16-bit limbs (all partial products stay below 2^53). */
 export function mul64(L: Int32Array, H: Int32Array, d: number, bLo: number, bHi: number): void {
@@ -100,18 +87,4 @@ export function divmod64(L: Int32Array, H: Int32Array, d: number, bLo: number, b
 
 export function bswap32(x: number): number {
   return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
-}
-
-/** Unsigned 64-bit compare: <0, 0, >0. */
-export function cmpU64(aLo: number, aHi: number, bLo: number, bHi: number): number {
-  if (aHi !== bHi) return (aHi >>> 0) < (bHi >>> 0) ? -1 : 1;
-  if (aLo !== bLo) return (aLo >>> 0) < (bLo >>> 0) ? -1 : 1;
-  return 0;
-}
-
-/** Signed 64-bit compare: <0, 0, >0. */
-export function cmpS64(aLo: number, aHi: number, bLo: number, bHi: number): number {
-  if (aHi !== bHi) return (aHi | 0) < (bHi | 0) ? -1 : 1;
-  if (aLo !== bLo) return (aLo >>> 0) < (bLo >>> 0) ? -1 : 1;
-  return 0;
 }
