@@ -74,6 +74,11 @@ function redirectText(r: XdpResult): string | undefined {
   return undefined;
 }
 
+/** A run whose comment is just `ACTION file.c:line insns=N`: no tail call, redirect, metadata, fragments, fault or printk. */
+function saysOnlyVerdict(r: XdpResult): boolean {
+  return r.tailCalls === 0 && r.redirect === undefined && r.meta.length === 0 && r.fragBytes === undefined && r.fault === undefined && r.printk.length === 0;
+}
+
 /**
  * The per-packet comment: `XDP_DROP firewall.c:42 insns=87`, then the fault, redirect target,
  * metadata and fragment notes, then one line per bpf_trace_printk output.
@@ -83,7 +88,7 @@ export function resultComment(r: XdpResult): string {
   if (r.notRun !== undefined) return `not run: ${r.notRun}`;
   const first = `${actionName(r.action)} ${exitLabel(r)} insns=${r.insns}`;
   // The common case, on the per-packet path: nothing else to say.
-  if (r.tailCalls === 0 && r.redirect === undefined && r.meta.length === 0 && r.fragBytes === undefined && r.fault === undefined && r.printk.length === 0) return first;
+  if (saysOnlyVerdict(r)) return first;
   const head = [first];
   if (r.tailCalls > 0) head.push(`tail_calls=${r.tailCalls}`);
   const redirect = redirectText(r);
@@ -116,7 +121,7 @@ const commentBuffer = commentBytes.buffer;
  * ~0.3 µs. Undefined when the comment has more to say. The view is valid until the next call.
  */
 function plainComment(r: XdpResult): Uint8Array | undefined {
-  if (r.notRun !== undefined || r.tailCalls !== 0 || r.redirect !== undefined || r.meta.length !== 0 || r.fragBytes !== undefined || r.fault !== undefined || r.printk.length !== 0) return undefined;
+  if (r.notRun !== undefined || !saysOnlyVerdict(r)) return undefined;
   const action = r.action;
   if (action > 255) return undefined;
   const label = exitLabel(r);
