@@ -5,15 +5,6 @@ import { FormatError, UsageError } from '../errors.ts';
 /** LINKTYPE_ETHERNET: the only link type an XDP program can be given. */
 export const LINKTYPE_ETHERNET = 1;
 
-const NO_INTERFACE: InterfaceRecord = {
-  type: 'interface', interfaceId: -1, sectionInterfaceId: -1, sectionIndex: -1, linkType: LINKTYPE_ETHERNET, snaplen: 0,
-  name: undefined, description: undefined, tsresol: 6, tsoffset: 0n, comments: [], byteOffset: -1,
-};
-const NO_RECORD: PacketRecord = {
-  type: 'packet', interfaceId: -1, tsNs: 0n, data: new Uint8Array(0), origLen: 0, comments: [], flags: undefined,
-  packetId: undefined, queue: undefined, verdicts: [], source: 'pcap', byteOffset: -1,
-};
-
 /** One input packet, numbered as tshark's frame.number / `tcpdump -#` would number it. */
 export interface InputPacket {
   /** 1-based ordinal over the whole input. */
@@ -40,12 +31,11 @@ export class InputPacketReader {
   private readonly reader: CaptureReader;
   private readonly interfaces: InterfaceRecord[] = [];
   /** The packet event next() refills (no objects per packet; the record is borrowed anyway). */
-  private readonly packetEvent: { type: 'packet'; packet: InputPacket };
+  private packetEvent: { type: 'packet'; packet: InputPacket } | undefined;
   packets = 0;
 
   constructor(options: CaptureReaderOptions = {}) {
     this.reader = new CaptureReader({ ...options, data: 'borrow' });
-    this.packetEvent = { type: 'packet', packet: { packetId: 0, iface: NO_INTERFACE, record: NO_RECORD } };
   }
 
   get bytesIn(): number {
@@ -68,9 +58,11 @@ export class InputPacketReader {
       if (r.type === 'packet') {
         const iface = this.interfaces[r.interfaceId];
         if (iface === undefined) throw new FormatError('pcapng', 'NO_INTERFACE', r.byteOffset, `packet refers to interface ${r.interfaceId}, which was not described`);
+        const packetId = ++this.packets;
         const ev = this.packetEvent;
+        if (ev === undefined) return (this.packetEvent = { type: 'packet', packet: { packetId, iface, record: r } });
         const packet = ev.packet;
-        packet.packetId = ++this.packets;
+        packet.packetId = packetId;
         packet.iface = iface;
         packet.record = r;
         return ev;
