@@ -13,7 +13,7 @@ export interface Input {
   readonly name: string;
   /**
    * The input's bytes. A chunk is valid only until the iteration advances (file inputs read
-   * every chunk into the same buffer): consumers copy what they keep (the capture readers do).
+   * into two alternating buffers): consumers copy what they keep (the capture readers do).
    */
   readonly chunks: AsyncIterable<Uint8Array>;
   /** Stop reading (SIGINT); a pending read ends the iteration. */
