@@ -116,7 +116,12 @@ export function adjustTail(vm: Vm, offset: number): number {
   }
   const end = p.dataEnd + offset;
   if (end > p.hardEnd || end < p.data + ETH_HLEN) return EINVAL;
-  if (offset > 0) vm.mem.u8.fill(0, p.dataEnd, end);
+  if (offset > 0) {
+    // The kernel zeroes every grown byte (also bytes exposed earlier in this run), so these are
+    // zeroed here; the water mark moves with them and syncCtx does not zero them again.
+    vm.mem.u8.fill(0, p.dataEnd, end);
+    if (end > p.highWater) p.highWater = end;
+  }
   p.dataEnd = end;
   syncCtx(vm);
   return 0;
