@@ -4,6 +4,7 @@
  */
 import type { Argv } from 'yargs';
 import { DEFAULT_MAX_CAPLEN } from '../lib/capture/constants.ts';
+import { UsageError } from '../lib/errors.ts';
 
 export const DEFAULTS = {
   /** Largest captured length accepted from an input capture. */
@@ -56,4 +57,9 @@ export function countOption<T>(y: Argv<T>): Argv<T & CountArgs> {
     describe: 'stop after N packets (like tcpdump -c)',
     group: 'Input:',
   }) as unknown as Argv<T & CountArgs>;
+}
+
+/** A numeric option that must be an integer ≥ `min` when given; else a usage error naming it. */
+export function checkIntegerOption(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} expects an integer ≥ ${min}, found ${v}`);
 }

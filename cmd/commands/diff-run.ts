@@ -4,14 +4,10 @@ import { diff } from '../../lib/replay/diff.ts';
 import { diffReportJson, formatDiffReport } from '../../lib/replay/diff-report.ts';
 import { loadProgramFile, seedMapsFromFile, type LoadedProgram } from '../load-program.ts';
 import { createLogger } from '../log.ts';
-import { DEFAULTS } from '../options.ts';
+import { checkIntegerOption, DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
 import { runPipeline } from '../pipeline.ts';
 import { DiffExit, type DiffArgs, type Engine } from './diff.ts';
-
-function checkInt(name: string, v: number | undefined, min: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} expects an integer ≥ ${min}, found ${v}`);
-}
 
 /**
  * Interface labels: the object names (`firewall` / `firewall_v2`); for two programs of objects
@@ -30,9 +26,9 @@ function load(path: string, prog: string | undefined, engine: Engine, args: Diff
 }
 
 export async function runDiff(args: DiffArgs): Promise<void> {
-  checkInt('count', args.count, 0);
-  checkInt('first', args.first, 0);
-  checkInt('limit-insns', args.limitInsns, 1);
+  checkIntegerOption('count', args.count, 0);
+  checkIntegerOption('first', args.first, 0);
+  checkIntegerOption('limit-insns', args.limitInsns, 1);
   if (args.output === '-' && args.json === '-') throw new UsageError('-o - and --json - both want stdout; write one of them to a file');
   const log = createLogger(args.logLevel, args.logFormat);
   // One object on two engines (--old-engine interp --new-engine wasm) is the engine self-check.

@@ -12,18 +12,11 @@ import { compileFilter } from '../filter.ts';
 import { EXIT_INTERRUPTED } from '../io.ts';
 import { loadProgramFile, seedMapsFromFile } from '../load-program.ts';
 import { createLogger } from '../log.ts';
-import { DEFAULTS } from '../options.ts';
+import { checkIntegerOption, DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
 import { runPipeline } from '../pipeline.ts';
 import type { ReplayArgs } from './replay.ts';
 import { replayDebug } from './trace-run.ts';
-
-
-
-
-function checkCount(name: string, v: number | undefined, min: number): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`--${name} expects an integer ≥ ${min}, found ${v}`);
-}
 
 /** tcpdump-style one-liner for terminal output: time, packet id, summary, verdict, exit line. */
 export function packetLine(packet: InputPacket, r: XdpResult): string {
@@ -52,12 +45,12 @@ function readFibRoutes(path: string): FibConfig {
 }
 
 export async function runReplay(args: ReplayArgs): Promise<void> {
-  checkCount('count', args.count, 0);
-  checkCount('ifindex', args.ifindex, 0);
-  checkCount('rx-queue', args.rxQueue, 0);
-  checkCount('limit-insns', args.limitInsns, 1);
-  checkCount('cpus', args.cpus, 1);
-  checkCount('cpu', args.cpu, 0);
+  checkIntegerOption('count', args.count, 0);
+  checkIntegerOption('ifindex', args.ifindex, 0);
+  checkIntegerOption('rx-queue', args.rxQueue, 0);
+  checkIntegerOption('limit-insns', args.limitInsns, 1);
+  checkIntegerOption('cpus', args.cpus, 1);
+  checkIntegerOption('cpu', args.cpu, 0);
   if (args.cpu >= args.cpus) throw new UsageError(`--cpu ${args.cpu} is not one of the ${args.cpus} modelled CPUs (--cpus)`);
   const { actions, unknown } = parseActions(args.actions ?? []);
   if (unknown.length > 0) throw new UsageError(`--actions: unknown action ${unknown.map((u) => `"${u}"`).join(', ')} (use aborted, drop, pass, tx, redirect or a number)`);
