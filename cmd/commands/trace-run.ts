@@ -64,8 +64,6 @@ export async function runTrace(args: TraceArgs, out: (text: string) => void = (t
   flush();
 }
 
-/** `xdpreplay trace IN PROG.o --packet 17 [--packet 20-25] [FILTER…] [--break SPEC] [--json]`. */
-
 /** What `--coverage FILE` / `--break SPEC` add to a plain replay; undefined when neither is given. */
 export interface ReplayDebug {
   /** Call from ReplayOptions.onPacket: prints the packet's breakpoint stops on stderr. */

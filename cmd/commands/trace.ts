@@ -18,6 +18,7 @@ export interface TraceArgs {
   maxCaplen: number;
 }
 
+/** `xdpreplay trace IN PROG.o --packet 17 [--packet 20-25] [FILTER…] [--break SPEC] [--json]`. */
 export const traceCommand: CommandModule<object, TraceArgs> = {
   command: 'trace <input> <object> [filter..]',
   describe: 'trace selected packets instruction by instruction (registers, helper calls, map operations, stores) and stop at breakpoints',
