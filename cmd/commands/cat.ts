@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import { PcapEpbEncoder } from '../../lib/capture/pcap-epb-encoder.ts';
 import { CaptureReader } from '../../lib/capture/read-capture.ts';
 import { PcapngWriter } from '../../lib/capture/pcapng-writer.ts';
 import { assertNever, UsageError } from '../../lib/errors.ts';
@@ -50,13 +51,25 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
       userAppl: `xdpreplay ${version()}`, comments, snaplen: args.maxCaplen, batchBytes: DEFAULTS.writeBatchBytes,
     }));
   const sigint = closeInputOnSigint(input);
+  // Classic pcap packets skip the record objects: whole runs of records become EPBs in place.
+  const bulk = new PcapEpbEncoder();
   let failure: unknown;
   try {
     let done = limit === 0;
     for await (const chunk of input.chunks) {
       if (done) break;
       reader.append(chunk);
-      for (let r = reader.next(); r !== undefined; r = reader.next()) {
+      for (;;) {
+        const run = reader.takePcapRun(limit - summary.packets, DEFAULTS.writeBatchBytes);
+        if (run !== undefined) {
+          const wait = open().writeBlocks(bulk.use(run, 0));
+          if (wait !== undefined) await wait;
+          done = (summary.packets += run.count) >= limit;
+          if (done || sink.closed) break;
+          continue;
+        }
+        const r = reader.next();
+        if (r === undefined) break;
         switch (r.type) {
           case 'section':
             open(r.sectionIndex === 0 ? r.comments : []);

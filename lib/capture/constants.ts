@@ -45,6 +45,9 @@ export const PCAPNG_VERSION_MINOR = 0;
 /** Fixed block overhead: type + length + trailing length (§3.1). */
 export const BLOCK_OVERHEAD = 12;
 
+/** An EPB without options and data: block overhead + interface id, timestamp (2 words), captured and original length. */
+export const EPB_FIXED_LENGTH = 32;
+
 /** Options common to all blocks (§3.5). */
 export const OptionCode = {
   ENDOFOPT: 0,

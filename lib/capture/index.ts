@@ -1,7 +1,8 @@
 /** Public capture API: readers, writer, records, constants. */
 export * from './constants.ts';
 export type * from './types.ts';
-export { PcapStreamReader } from './pcap-stream-reader.ts';
+export { PcapStreamReader, type PcapRun } from './pcap-stream-reader.ts';
+export { PcapEpbEncoder } from './pcap-epb-encoder.ts';
 export { PcapngStreamReader } from './pcapng-stream-reader.ts';
 export { CaptureReader, detectCaptureFormat, readCapture, type ReadCaptureEnd, type ReadCaptureOptions } from './read-capture.ts';
-export { PcapngWriter, xdpVerdict, type InterfaceOut, type PacketOut, type PcapngWriterOptions, type Sink, type VerdictOut } from './pcapng-writer.ts';
+export { PcapngWriter, xdpVerdict, type BlockEncoder, type InterfaceOut, type PacketOut, type PcapngWriterOptions, type Sink, type VerdictOut } from './pcapng-writer.ts';

@@ -10,7 +10,7 @@
  */
 import { XdpReplayError } from '../errors.ts';
 import {
-  BYTE_ORDER_MAGIC, BlockType, DEFAULT_MAX_CAPLEN, EpbOption, IdbOption, OptionCode, PCAPNG_VERSION_MAJOR,
+  BYTE_ORDER_MAGIC, BlockType, DEFAULT_MAX_CAPLEN, EPB_FIXED_LENGTH, EpbOption, IdbOption, OptionCode, PCAPNG_VERSION_MAJOR,
   PCAPNG_VERSION_MINOR, ShbOption, TSRESOL_NSEC, VerdictType,
 } from './constants.ts';
 
@@ -80,9 +80,18 @@ export interface PacketOut {
   queue?: number | undefined;
 }
 
+/** Blocks built in place in the writer's batch (writeBlocks), e.g. PcapEpbEncoder's EPBs. */
+export interface BlockEncoder {
+  /** Bytes the blocks take (whole blocks, a multiple of 4). */
+  readonly blockBytes: number;
+  /** EPBs among them. */
+  readonly packets: number;
+  /** Write exactly blockBytes bytes at buf[at…]; `view` is a DataView of buf (same offsets). */
+  encodeInto(buf: Uint8Array, view: DataView, at: number): void;
+}
+
 const utf8 = new TextEncoder();
 const DEFAULT_BATCH = 64 * 1024;
-const EPB_FIXED = 32;
 
 /** An epb_verdict for an XDP action (e.g. XdpAction.DROP = 1). */
 export function xdpVerdict(action: number | bigint): VerdictOut {
@@ -168,7 +177,7 @@ export class PcapngWriter {
     if (p.packetId !== undefined) optLen += 12;
     if (p.queue !== undefined) optLen += 8;
     if (optLen > 0) optLen += 4; // opt_endofopt
-    const bound = EPB_FIXED + padded + optLen; // ≥ the block's length (comments at their worst case)
+    const bound = EPB_FIXED_LENGTH + padded + optLen; // ≥ the block's length (comments at their worst case)
     const wait = this.len + bound > this.buf.length ? this.handOver(bound) : undefined;
     const buf = this.buf;
     const v = this.view;
@@ -239,6 +248,22 @@ export class PcapngWriter {
     v.setUint32(at, length, true);
     this.len = at + 4;
     this.packets++;
+    return wait;
+  }
+
+  /**
+   * Append the blocks `encoder` builds in place (the bulk path: no PacketOut per packet). The
+   * encoder's EPBs must name interfaces added here. Returns the sink's promise as writePacket() does.
+   */
+  writeBlocks(encoder: BlockEncoder): void | Promise<void> {
+    const bytes = encoder.blockBytes;
+    if (encoder.packets > 0 && this.interfaces === 0) {
+      throw new XdpReplayError('UNKNOWN_INTERFACE', 'pcapng writer: packets written before any interface was added');
+    }
+    const wait = this.len + bytes > this.buf.length ? this.handOver(bytes) : undefined;
+    encoder.encodeInto(this.buf, this.view, this.len);
+    this.len += bytes;
+    this.packets += encoder.packets;
     return wait;
   }
 

@@ -9,7 +9,7 @@
  */
 import { FormatError } from '../errors.ts';
 import { BlockType, CaptureErrorCode, PcapMagic } from './constants.ts';
-import { PcapStreamReader } from './pcap-stream-reader.ts';
+import { PcapStreamReader, type PcapRun } from './pcap-stream-reader.ts';
 import { PcapngStreamReader } from './pcapng-stream-reader.ts';
 import type { CaptureFormat, CaptureReaderOptions, CaptureRecord, CaptureStreamReader } from './types.ts';
 
@@ -62,6 +62,15 @@ export class CaptureReader implements CaptureStreamReader {
 
   next(): CaptureRecord | undefined {
     return this.inner?.next();
+  }
+
+  /**
+   * For a classic pcap input: the next run of complete packet records (PcapStreamReader.takeRun),
+   * else undefined (pcapng input, header not yet returned by next(), or nothing buffered).
+   */
+  takePcapRun(maxCount: number, maxEpbBytes: number): PcapRun | undefined {
+    const inner = this.inner;
+    return inner instanceof PcapStreamReader ? inner.takeRun(maxCount, maxEpbBytes) : undefined;
   }
 
   finish(): FormatError | undefined {
