@@ -5,4 +5,4 @@ export { PcapStreamReader, type PcapRun } from './pcap-stream-reader.ts';
 export { PcapEpbEncoder } from './pcap-epb-encoder.ts';
 export { PcapngStreamReader } from './pcapng-stream-reader.ts';
 export { CaptureReader, detectCaptureFormat, readCapture, type ReadCaptureEnd, type ReadCaptureOptions } from './read-capture.ts';
-export { PcapngWriter, xdpVerdict, type BlockEncoder, type InterfaceOut, type PacketOut, type PcapngWriterOptions, type Sink, type VerdictOut } from './pcapng-writer.ts';
+export { PcapngWriter, xdpVerdict, type BlockEncoder, type InterfaceOut, type NumberedComment, type PacketOut, type PcapngWriterOptions, type Sink, type VerdictOut } from './pcapng-writer.ts';

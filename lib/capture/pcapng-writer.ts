@@ -57,12 +57,27 @@ export interface VerdictOut {
   type: number;
   action?: bigint | undefined;
   /**
-   * `action` as its 8 little-endian bytes, precomputed by xdpVerdict(): a verdict made once and
-   * reused is then written without BigInt work per packet. Must encode `action` when given.
+   * `action` as two u32 halves, precomputed by xdpVerdict(): a verdict made once and reused is
+   * then written with two word stores, without BigInt work or a copy per packet. Must encode
+   * `action` when given (both or neither).
    */
-  actionBytes?: Uint8Array | undefined;
+  actionLow?: number | undefined;
+  actionHigh?: number | undefined;
   data?: Uint8Array | undefined;
 }
+
+/**
+ * A comment made of `head` (UTF-8, e.g. `XDP_PASS fw.c:42 insns=`) and the decimal digits of
+ * `value`, a non-negative integer below 2^53: the per-packet comment of a replay is written
+ * with one copy and a few digit stores, no string built or encoded per packet.
+ */
+export interface NumberedComment {
+  head: Uint8Array;
+  value: number;
+}
+
+/** The most digits a NumberedComment value has (2^53 − 1 has 16). */
+const MAX_DIGITS = 16;
 
 export interface PacketOut {
   /** The id returned by addInterface(). */
@@ -72,8 +87,11 @@ export interface PacketOut {
   /** Defaults to data.length. */
   origLen?: number | undefined;
   verdicts?: readonly VerdictOut[] | undefined;
-  /** opt_comment texts; a Uint8Array is a comment already encoded as UTF-8 (copied as it is). */
-  comments?: readonly (string | Uint8Array)[] | undefined;
+  /**
+   * opt_comment texts; a Uint8Array is a comment already encoded as UTF-8 (copied as it is), a
+   * NumberedComment cached UTF-8 bytes followed by a number's digits.
+   */
+  comments?: readonly (string | Uint8Array | NumberedComment)[] | undefined;
   flags?: number | undefined;
   /** epb_packetid; a number is taken as an unsigned integer below 2^53 (no BigInt per packet). */
   packetId?: bigint | number | undefined;
@@ -96,9 +114,7 @@ const DEFAULT_BATCH = 64 * 1024;
 /** An epb_verdict for an XDP action (e.g. XdpAction.DROP = 1). */
 export function xdpVerdict(action: number | bigint): VerdictOut {
   const value = BigInt.asUintN(64, BigInt(action));
-  const data = new Uint8Array(8);
-  new DataView(data.buffer).setBigUint64(0, value, true);
-  return { type: VerdictType.LINUX_EBPF_XDP, action: value, actionBytes: data };
+  return { type: VerdictType.LINUX_EBPF_XDP, action: value, actionLow: Number(value & 0xffffffffn), actionHigh: Number(value >> 32n) };
 }
 
 export class PcapngWriter {
@@ -171,7 +187,7 @@ export class PcapngWriter {
     const nComments = comments === undefined ? 0 : comments.length;
     for (let i = 0; i < nComments; i++) {
       const c = comments![i]!;
-      optLen += 4 + pad4(typeof c === 'string' ? c.length * 3 : c.length);
+      optLen += 4 + pad4(typeof c === 'string' ? c.length * 3 : c instanceof Uint8Array ? c.length : c.head.length + MAX_DIGITS);
     }
     if (p.flags !== undefined) optLen += 8;
     if (p.packetId !== undefined) optLen += 12;
@@ -203,9 +219,11 @@ export class PcapngWriter {
           const n = 1 + verdictDataLength(vd);
           at = this.optionHeader(at, EpbOption.VERDICT, n);
           buf[at] = vd.type;
-          const bytes = vd.actionBytes, action = vd.action;
-          if (action !== undefined && bytes !== undefined) buf.set(bytes, at + 1);
-          else if (action !== undefined) v.setBigUint64(at + 1, BigInt.asUintN(64, action), true);
+          const low = vd.actionLow, action = vd.action;
+          if (action !== undefined && low !== undefined) {
+            v.setUint32(at + 1, low, true);
+            v.setUint32(at + 5, vd.actionHigh!, true);
+          } else if (action !== undefined) v.setBigUint64(at + 1, BigInt.asUintN(64, action), true);
           else if (vd.data !== undefined) buf.set(vd.data, at + 1);
           at = this.zeroPad(at + n);
         }
@@ -214,10 +232,10 @@ export class PcapngWriter {
         const c = comments![i]!;
         let n: number;
         if (typeof c === 'string') n = this.bytes.write(c, at + 4, 'utf8');
-        else {
+        else if (c instanceof Uint8Array) {
           n = c.length;
           buf.set(c, at + 4);
-        }
+        } else n = this.numberedComment(c, at + 4);
         if (n > 0xffff) throw new XdpReplayError('OPTION_TOO_LONG', `pcapng writer: comment of ${n} UTF-8 bytes exceeds the 65535-byte option limit`);
         this.optionHeader(at, OptionCode.COMMENT, n);
         at = this.zeroPad(at + 4 + n);
@@ -334,6 +352,18 @@ export class PcapngWriter {
     this.view.setUint16(at, code, true);
     this.view.setUint16(at + 2, length, true);
     return at + 4;
+  }
+
+  /** Write a NumberedComment at `at`; returns its length in bytes. */
+  private numberedComment(c: NumberedComment, at: number): number {
+    const buf = this.buf;
+    const head = c.head;
+    buf.set(head, at);
+    let end = at + head.length, v = c.value;
+    do { end++; v = Math.floor(v / 10); } while (v > 0);
+    v = c.value;
+    for (let k = end - 1; k >= at + head.length; k--) { buf[k] = 48 + (v % 10); v = Math.floor(v / 10); }
+    return end - at;
   }
 
   private zeroPad(at: number): number {

@@ -1,5 +1,5 @@
 import { EpbFlags } from '../capture/constants.ts';
-import type { PacketOut, VerdictOut } from '../capture/pcapng-writer.ts';
+import type { NumberedComment, PacketOut, VerdictOut } from '../capture/pcapng-writer.ts';
 import { xdpVerdict } from '../capture/pcapng-writer.ts';
 import type { SourceLine } from '../object/types.ts';
 import { XDP_ACTION_NAMES, XdpAction } from '../xdp/constants.ts';
@@ -57,10 +57,16 @@ function decides(line: SourceLine): boolean {
  * another line; otherwise the exit instruction's line; `prog+insn` without line info.
  */
 export function exitLabel(r: XdpResult): string {
-  const v = r.verdictLine;
-  if (v !== undefined && v !== r.line && v.line !== 0 && decides(v)) return lineLabel(v)!;
-  return lineLabel(r.line) ?? `${r.exitProgram}+${r.exitInsn}`;
+  const line = r.line, v = r.verdictLine;
+  // Consecutive packets mostly leave at the same place: the last answer first (two WeakMap lookups saved).
+  if (line !== undefined && line === lastExit.line && v === lastExit.verdictLine) return lastExit.label;
+  const label = v !== undefined && v !== line && v.line !== 0 && decides(v) ? lineLabel(v)! : lineLabel(line) ?? `${r.exitProgram}+${r.exitInsn}`;
+  lastExit.line = line;
+  lastExit.verdictLine = v;
+  lastExit.label = label;
+  return label;
 }
+const lastExit: { line: SourceLine | undefined; verdictLine: SourceLine | undefined; label: string } = { line: undefined, verdictLine: undefined, label: '' };
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -111,16 +117,15 @@ export interface RecordContext {
 const utf8 = new TextEncoder();
 /** `XDP_PASS firewall.c:42 insns=` as UTF-8, by exit label, then by action (0..255). */
 const commentHeads = new Map<string, (Uint8Array | undefined)[]>();
-/** The encoded plain comment handed to the writer (which copies it at once). */
-const commentBytes = new Uint8Array(4096);
-const commentBuffer = commentBytes.buffer;
+/** The comment plainComment() refills (the writer copies it at once). */
+const plain: NumberedComment = { head: new Uint8Array(0), value: 0 };
 
 /**
- * resultComment() of a plain run (nothing but verdict, exit line and count) as UTF-8 bytes,
- * built from a cached head and the digits: making and encoding the string per packet cost
- * ~0.3 µs. Undefined when the comment has more to say. The view is valid until the next call.
+ * resultComment() of a plain run (nothing but verdict, exit line and count) as a cached UTF-8
+ * head and the count: making and encoding the string per packet cost ~0.3 µs. Undefined when
+ * the comment has more to say. Valid until the next call.
  */
-function plainComment(r: XdpResult): Uint8Array | undefined {
+function plainComment(r: XdpResult): NumberedComment | undefined {
   if (r.notRun !== undefined || !saysOnlyVerdict(r)) return undefined;
   const action = r.action;
   if (action > 255) return undefined;
@@ -128,19 +133,10 @@ function plainComment(r: XdpResult): Uint8Array | undefined {
   let byAction = commentHeads.get(label);
   if (byAction === undefined) commentHeads.set(label, (byAction = []));
   let head = byAction[action];
-  if (head === undefined) {
-    head = utf8.encode(`${actionName(action)} ${label} insns=`);
-    if (head.length > commentBytes.length - 16) return undefined;
-    byAction[action] = head;
-  }
-  const out = commentBytes;
-  const n = head.length;
-  out.set(head);
-  let end = n, v = r.insns;
-  do { end++; v = Math.floor(v / 10); } while (v > 0);
-  v = r.insns;
-  for (let k = end - 1; k >= n; k--) { out[k] = 48 + (v % 10); v = Math.floor(v / 10); }
-  return new Uint8Array(commentBuffer, 0, end);
+  if (head === undefined) byAction[action] = head = utf8.encode(`${actionName(action)} ${label} insns=`);
+  plain.head = head;
+  plain.value = r.insns;
+  return plain;
 }
 
 /** One shared, never-modified verdict list per action value (no objects per packet). */

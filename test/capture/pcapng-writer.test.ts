@@ -107,6 +107,21 @@ test('batches are whole blocks, never a block split across two writes', async (t
   }
 });
 
+test('comments given as UTF-8 bytes or as a head and a number read back as the same text as strings', async (t) => {
+  const head = new TextEncoder().encode('XDP_PASS fw.c:7 insns=');
+  const values = [0, 7, 10, 99, 12345, 2 ** 53 - 1];
+  const chunks: Uint8Array[] = [];
+  const w = new PcapngWriter({ write: (b) => { chunks.push(b.slice()); } });
+  w.addInterface({ linkType: 1 });
+  for (const value of values) {
+    void w.writePacket({ interfaceId: 0, tsNs: 1n, data: new Uint8Array(60), comments: [{ head, value }, new TextEncoder().encode('é bytes'), 'string ✓'], verdicts: [xdpVerdict(value % 5)] });
+  }
+  void w.flush();
+  const packets = parseChunks(concat(...chunks)).records.filter((r): r is PacketRecord => r.type === 'packet');
+  t.deepEqual(packets.map((p) => p.comments), values.map((v) => [`XDP_PASS fw.c:7 insns=${v}`, 'é bytes', 'string ✓']));
+  t.deepEqual(packets.map((p) => p.verdicts[0]!.action), values.map((v) => BigInt(v % 5)));
+});
+
 test('refuses an interface whose link type differs from the first one', (t) => {
   const w = new PcapngWriter({ write: () => undefined });
   w.addInterface({ linkType: 1 });
