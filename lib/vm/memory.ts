@@ -5,7 +5,9 @@
  *
  * Fixed layout (32-bit virtual addresses; clang loads ctx->data with 32-bit loads):
  *
- *   0x0000_0000 .. 0x0000_0fff  never mapped (NULL page)
+ *   0x0000_0000 .. 0x0000_0fff  never mapped (NULL page); the host keeps the register file
+ *                               (Vm.regs, REGS_ADDR) and the compiled engine its scratch page
+ *                               (wasm/scratch.ts) in it, out of every program's and helper's reach
  *   0x0000_1000                 xdp_md context, 24 bytes (aligned u32 loads only, no writes)
  *   0x0000_2000 + k * 1024      stack frame k (k = 0..7), 512 bytes each; r10 = frame end.
  *                               The 512 bytes between two frames are unmapped guards, so an
@@ -19,6 +21,9 @@
  */
 
 export const NULL_PAGE_END = 0x1000;
+/** Vm.regs (48 int32s: low words, high words at +16, verdict origins at +32), shared by both engines. */
+export const REGS_ADDR = 0x200;
+export const REGS_WORDS = 48;
 export const CTX_ADDR = 0x1000;
 export const CTX_SIZE = 24;
 export const STACK_BASE = 0x2000;

@@ -2,7 +2,7 @@ import type { SourceLine } from '../object/types.ts';
 import { setBig } from './arith64.ts';
 import { faultKindOf, type VmFault, type VmFaultKind } from './fault.ts';
 import { defaultMapEnv, type CpuModel, type MapEnv, type VmMap } from './maps/vm-map.ts';
-import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_FRAME_SIZE, stackFrameAddr, type VmMemory } from './memory.ts';
+import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, REGS_ADDR, REGS_WORDS, STACK_FRAME_SIZE, stackFrameAddr, type VmMemory } from './memory.ts';
 import { executeFrom } from './interpreter.ts';
 import { FUNC_PTR_BASE, type ProgramImage } from './verify.ts';
 
@@ -53,10 +53,12 @@ export class Vm {
   /**
    * r0..r10 in one Int32Array, so the interpreter's loop indexes a single array: low words at
    * 0..10, high words at REG_HI + r, verdict origins at REG_ORIGIN + r. L, H and origin are views of it.
+   * It lives in the VM store's NULL page (REGS_ADDR), where the compiled engine reads and writes
+   * the same words: no copies between the engines' register files.
    */
-  readonly regs = new Int32Array(48);
-  readonly L = this.regs.subarray(0, 11);
-  readonly H = this.regs.subarray(REG_HI, REG_HI + 11);
+  readonly regs: Int32Array;
+  readonly L: Int32Array;
+  readonly H: Int32Array;
   readonly maps: VmMap[];
   readonly helpers: (Helper | undefined)[];
   /** Program images by function name (entry + tail-call targets). */
@@ -100,7 +102,7 @@ export class Vm {
    * of `return XDP_DROP;`, which clang's shared epilogue hides from the exit instruction.
    * -1 = unknown. The compiled engine keeps the same values in its scratch page.
    */
-  readonly origin = this.regs.subarray(REG_ORIGIN, REG_ORIGIN + 11).fill(-1);
+  readonly origin: Int32Array;
   readonly frameOrigin = new Int32Array(MAX_CALL_FRAMES * 4);
   /** The caller's origins while a callback runs, per callback depth (no allocation per bpf_loop iteration). */
   private readonly callbackOrigin = new Int32Array(MAX_CALL_FRAMES * 11);
@@ -109,6 +111,10 @@ export class Vm {
 
   constructor(mem: VmMemory, maps: VmMap[], helpers: (Helper | undefined)[], options: { budget: number; seed: number }) {
     this.mem = mem;
+    this.regs = new Int32Array(mem.buffer, REGS_ADDR, REGS_WORDS);
+    this.L = this.regs.subarray(0, 11);
+    this.H = this.regs.subarray(REG_HI, REG_HI + 11);
+    this.origin = this.regs.subarray(REG_ORIGIN, REG_ORIGIN + 11).fill(-1);
     this.maps = maps;
     this.helpers = helpers;
     this.budget = options.budget;

@@ -273,10 +273,13 @@ export class XdpProgram {
     vm.tsNs = options.tsNs ?? 0n;
     setupFrame(vm, frame, options.ifindex ?? 1, options.rxQueue ?? 0);
     const L = vm.L;
-    vm.resetRegisters();
-    L[1] = CTX_ADDR;
-    if (this.wasm !== undefined && vm.trace === undefined) this.wasm.execute(vm, this.image);
-    else execute(vm, this.image);
+    // The compiled code sets r1 = ctx, the other registers and the origins itself.
+    if (this.wasm !== undefined && vm.trace === undefined) this.wasm.executeFresh(vm, this.image, CTX_ADDR);
+    else {
+      vm.resetRegisters();
+      L[1] = CTX_ADDR;
+      execute(vm, this.image);
+    }
     const p = vm.packet;
     const u8 = vm.mem.u8;
     const fault = vm.fault;

@@ -5,7 +5,7 @@ import { emitInstruction } from './emit-instruction.ts';
 import { knownValues, type KnownValues } from './known-values.ts';
 import { Code, ModuleBuilder } from './module-builder.ts';
 import { Op, ValType } from './opcodes.ts';
-import { FRAME_BYTES, FRAMES, INFO, ORIGIN, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
+import { FRAME_BYTES, FRAMES, INFO, ORIGIN, PACKET_END_AT, PACKET_START_AT, REG_HI_AT, REGS, Status } from './scratch.ts';
 
 /**
  * eBPF → WebAssembly, one module per verified program image, built at load time.
@@ -67,7 +67,7 @@ export interface InlineHashMap {
  * origins as they are (run → precise). RELOAD: registers from the scratch page, origins reset,
  * run-info word 8 zeroed (a tail call, or an entry with registers other than r1 set). FRESH: r1
  * = the `r1` parameter (unsigned), every other register 0, origins reset, word 8 zeroed — the
- * common entry, without the JS register copies.
+ * packet entry, which needs nothing of vm.regs (WasmEngine.executeFresh).
  */
 export const Entry = { RESUME: 0, RELOAD: 1, FRESH: 2 } as const;
 
@@ -226,7 +226,7 @@ function emitRunFunction(f: FuncContext): void {
   c.get(L.entry).i32Const(Entry.FRESH).op(Op.i32_eq).if();
   c.get(L.r1).op(Op.i64_extend_i32_u).set(L.reg + 1);
   c.else();
-  for (let r = 0; r < 10; r++) c.i32Const(0).mem(Op.i64_load, REGS + 8 * r).set(L.reg + r);
+  loadRegs(c, 0, 9);
   c.end();
   c.get(L.entry).if();
   for (let r = 0; r < 11; r += 2) c.i32Const(0).i64Const(-1n).mem(r === 10 ? Op.i64_store32 : Op.i64_store, ORIGIN + 4 * r);
@@ -296,8 +296,20 @@ export function info(c: Code, word: number, value: () => void): void {
   c.mem(Op.i32_store, INFO + 4 * word);
 }
 
+/** Registers from..to into Vm.regs (low and high words, see scratch.ts REGS). */
 export function spillRegs(c: Code, from = 0, to = 10): void {
-  for (let r = from; r <= to; r++) c.i32Const(0).get(L.reg + r).mem(Op.i64_store, REGS + 8 * r);
+  for (let r = from; r <= to; r++) {
+    c.i32Const(0).get(L.reg + r).mem(Op.i64_store32, REGS + 4 * r);
+    c.i32Const(0).get(L.reg + r).i64Const(32n).op(Op.i64_shr_u).mem(Op.i64_store32, REG_HI_AT + 4 * r);
+  }
+}
+
+/** Registers from..to from Vm.regs. */
+export function loadRegs(c: Code, from: number, to: number): void {
+  for (let r = from; r <= to; r++) {
+    c.i32Const(0).mem(Op.i64_load32_u, REGS + 4 * r);
+    c.i32Const(0).mem(Op.i64_load32_u, REG_HI_AT + 4 * r).i64Const(32n).op(Op.i64_shl).op(Op.i64_or).set(L.reg + r);
+  }
 }
 
 /** count at counted position j of the current block (exact for faults). */

@@ -1,10 +1,10 @@
 import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { CTX_ADDR, MAX_CALL_FRAMES, STACK_FRAME_SIZE } from '../memory.ts';
-import { dispatch, Entry, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, setFrame, spillRegs, type FuncContext } from './compile.ts';
+import { dispatch, Entry, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, loadRegs, setFrame, spillRegs, type FuncContext } from './compile.ts';
 import type { Code } from './module-builder.ts';
 import { Op } from './opcodes.ts';
 import { inlineLookup } from './inline-lookup.ts';
-import { HelperStatus, INFO, ORIGIN, ORIGIN_FRAMES, PACKET_END_AT, PACKET_START_AT, REGS, Status } from './scratch.ts';
+import { HelperStatus, INFO, ORIGIN, ORIGIN_FRAMES, PACKET_END_AT, PACKET_START_AT, Status } from './scratch.ts';
 
 /**
  * One eBPF instruction as WebAssembly, with the interpreter's semantics case for case
@@ -305,7 +305,7 @@ function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
     info(c, 2, () => exactCount(f, j));
   }
   c.i32Const(id).i32Const(pc).call(f.helperFn).set(L.st);
-  c.i32Const(0).mem(Op.i64_load, REGS).set(R(0));
+  loadRegs(c, 0, 0);
   if (callsBack) {
     const back = f.blockLen - 1 - j;
     c.i32Const(0).mem(Op.i32_load, INFO + 8);

@@ -7,15 +7,17 @@ import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, STACK_BASE, STACK_
 import type { ProgramImage } from '../verify.ts';
 import type { Vm } from '../vm.ts';
 import { compileImage, Entry, type InlineArrayMap, type InlineHashMap, type ValueMap } from './compile.ts';
-import { FRAME_BYTES, FRAMES, HelperStatus, INFO, ORIGIN, REGS, Status, TOUCH_CAP, TOUCH_LOG } from './scratch.ts';
+import { FRAME_BYTES, FRAMES, HelperStatus, INFO, Status, TOUCH_CAP, TOUCH_LOG } from './scratch.ts';
 import { Wasm, WASM_PAGE_SIZE, type WasmMemory } from './wasm-api.ts';
 
 /**
  * The compiled engine for one Vm: compiles each program image once (lazily for tail-call
  * targets), and `execute(vm, image)` is a drop-in replacement for the interpreter's
- * `execute()` — same contract: r1.. set by the caller in vm.L/vm.H, the result r0 in
- * vm.L[0]/vm.H[0] (r1..r10 are left in the scratch page), vm.origin, vm.insns, vm.exitPc,
- * vm.image, vm.fault.
+ * `execute()` — same contract: r0..r9 set by the caller in vm.L/vm.H, the result r0 in
+ * vm.L[0]/vm.H[0], vm.origin, vm.insns, vm.exitPc, vm.image, vm.fault. The compiled code
+ * reads and writes vm.regs in place (it lives in the VM store, see scratch.ts REGS): nothing
+ * is copied in or out. After a run r1..r10 in vm.regs are unspecified (nothing reads them; the
+ * tracer, which does, runs on the interpreter).
  */
 
 type RunFn = (pc: number, count: number, budget: number, depth: number, entry: number, r1: number) => number;
@@ -49,9 +51,6 @@ export class WasmEngine {
   private readonly memory: WasmMemory;
   private readonly compiled = new Map<ProgramImage, CompiledImage>();
   private readonly info: Int32Array;
-  private readonly regs: Int32Array;
-  /** Verdict origins of r0..r10 as the compiled code keeps them (scratch ORIGIN). */
-  private readonly origins: Int32Array;
   /** The LRU touch log (scratch.ts TOUCH_LOG): count, then (map index, slot) pairs. */
   private readonly touches: Int32Array;
   /** The last image executed (skips the map lookup of compile()). */
@@ -66,8 +65,6 @@ export class WasmEngine {
     this.vm = vm;
     this.memory = memory;
     this.info = new Int32Array(vm.mem.buffer, INFO, 9);
-    this.regs = new Int32Array(vm.mem.buffer, REGS, 22);
-    this.origins = new Int32Array(vm.mem.buffer, ORIGIN, 11);
     this.touches = new Int32Array(vm.mem.buffer, TOUCH_LOG, 2 + 2 * TOUCH_CAP);
     this.frames = new Int32Array(vm.mem.buffer, FRAMES, (MAX_CALL_FRAMES * FRAME_BYTES) / 4);
   }
@@ -103,22 +100,20 @@ export class WasmEngine {
     // Ids from 1: a call frame records the image that pushed it (0 is no image).
     const imageId = this.byId.length + 1;
     const bytes = compileImage(image, { regions: this.vm.mem.regions, pages: this.vm.mem.buffer.byteLength / WASM_PAGE_SIZE, arrayMaps, hashMaps, valueMaps, imageId });
-    const vm = this.vm, L = vm.L, H = vm.H, regs = this.regs, info = this.info, touches = this.touches;
+    const vm = this.vm, L = vm.L, info = this.info, touches = this.touches;
     const callsBack = new Uint8Array(256);
     for (const id of CALLBACK_HELPER_IDS) callsBack[id] = 1;
+    // r0..r5 are in vm.regs already (spilled there by the compiled code), r0 is read back from it.
     const helper = (id: number, pc: number): number => {
       if (touches[0] !== 0) this.flushTouches();
       vm.image = image; vm.pc = pc; vm.helperCalls++; vm.helperTotals[id]!++;
-      L[0] = regs[0]!; H[0] = regs[1]!; L[1] = regs[2]!; H[1] = regs[3]!; L[2] = regs[4]!; H[2] = regs[5]!;
-      L[3] = regs[6]!; H[3] = regs[7]!; L[4] = regs[8]!; H[4] = regs[9]!; L[5] = regs[10]!; H[5] = regs[11]!;
       if (callsBack[id] === 1) {
         // Callbacks run on the interpreter (Vm.callback): exact count and the caller's frame in, count out.
         vm.insns = info[2]!;
-        vm.depth = frameDepth(regs[20]!);
+        vm.depth = frameDepth(L[10]!);
         vm.helpers[id]!(vm);
         info[2] = vm.insns;
       } else vm.helpers[id]!(vm);
-      regs[0] = L[0]!; regs[1] = H[0]!;
       if (vm.fault !== undefined) return H_FAULT;
       return vm.tailTarget !== undefined ? H_TAIL : H_OK;
     };
@@ -130,34 +125,38 @@ export class WasmEngine {
     return c;
   }
 
+  /** Run `entry` with r0..r9 as the caller set them in vm.regs (the interpreter's contract). */
   execute(vm: Vm, entry: ProgramImage): void {
-    const L = vm.L, H = vm.H, regs = this.regs, info = this.info;
+    this.start(vm, entry, RELOAD, 0);
+  }
+
+  /**
+   * Run `entry` with r1 = `r1` (a 32-bit address, e.g. the context) and every other register
+   * 0: the packet path. The compiled code sets the registers and origins itself, so the caller
+   * needs no Vm.resetRegisters().
+   */
+  executeFresh(vm: Vm, entry: ProgramImage, r1: number): void {
+    this.start(vm, entry, FRESH, r1);
+  }
+
+  private start(vm: Vm, entry: ProgramImage, entryMode: number, r1: number): void {
+    const info = this.info;
     let c = this.last;
     if (c === undefined || c.image !== entry) c = this.last = this.compile(entry);
-    // The common entry (only r1 set, a 32-bit address) skips the register copies: see Entry.
-    let mode: number = FRESH;
-    if ((H[1]! | L[0]! | H[0]! | L[2]! | H[2]! | L[3]! | H[3]! | L[4]! | H[4]! | L[5]! | H[5]!) !== 0 || (L[6]! | H[6]! | L[7]! | H[7]! | L[8]! | H[8]! | L[9]! | H[9]!) !== 0) {
-      for (let r = 0; r < 10; r++) { regs[2 * r] = L[r]!; regs[2 * r + 1] = H[r]!; }
-      mode = RELOAD;
-    }
+    let mode = entryMode;
     let count = 0, pc = 0, depth = 0;
     for (;;) {
-      const status = c.run(pc, count, vm.budget, depth, mode, L[1]!);
+      const status = c.run(pc, count, vm.budget, depth, mode, r1);
       if (this.touches[0] !== 0) this.flushTouches();
       const inlined = info[8]!; // the only helper calls made inside wasm: inlined map lookups
       if (inlined !== 0) { vm.helperCalls += inlined; vm.helperTotals[HELPER_MAP_LOOKUP_ELEM] += inlined; }
       count = info[2]!;
       vm.insns = count;
       switch (status) {
-        case EXIT: {
-          // Results: r0 (r1..r10 are not carried out: nothing reads them after a run; the
-          // tracer, which does, runs on the interpreter), and the verdict origins.
-          L[0] = regs[0]!; H[0] = regs[1]!;
+        case EXIT:
+          // r0 and the verdict origins are in vm.regs already.
           vm.image = c.image; vm.exitPc = info[1]!;
-          const o = this.origins, O = vm.origin;
-          for (let r = 0; r <= 10; r++) O[r] = o[r]!;
           return;
-        }
         case MEM_FAULT: {
           vm.image = c.image; vm.pc = info[1]!;
           const size = info[6]!, write = info[7] === 1;
@@ -182,13 +181,13 @@ export class WasmEngine {
           vm.tailTarget = undefined;
           mode = RELOAD; // registers as the tail call left them, origins reset
           pc = 0;
-          depth = frameDepth(regs[20]!);
+          depth = frameDepth(vm.L[10]!);
           c = this.compile(target);
           break;
         }
         case RETURN: {
           // A tail-called program returned into another image's function call: resume the caller.
-          depth = frameDepth(regs[20]!);
+          depth = frameDepth(vm.L[10]!);
           pc = info[1]!;
           c = this.byId[this.frames[(depth * FRAME_BYTES) / 4 + 1]! - 1]!;
           mode = RESUME; // registers and origins as the exit restored them

@@ -6,15 +6,17 @@
  *
  *   0x100  run info (i32 words): status, pc, count, fault code, addr lo, addr hi, size, write,
  *          helper calls made inside wasm (inlined lookups)
- *   0x200  registers r0..r10 as i64 (entry, exit, helper arguments/result, tail calls)
+ *   0x200  registers r0..r10: Vm.regs itself (memory.ts REGS_ADDR), low words at REGS + 4r,
+ *          high words at REG_HI_AT + 4r, verdict origins at ORIGIN + 4r (i32 pcs, -1 unknown;
+ *          see Vm.origin) — read at entry, written at exit, around helper calls and tail calls
  *   0x300  call frames k = 0..7: return pc (i32) at +0, id of the compiled image that made the
  *          call (i32) at +4, r6..r9 (i64) at +8 .. +40
- *   0x500  verdict origin of r0..r10 (i32 pcs, -1 unknown; see Vm.origin)
  *   0x540  call frames k = 0..7: origins of r6..r9 (i32) at +0 .. +12
  *   0x600  LRU touch log: i32 count, then (map index, slot) i32 pairs — inlined LRU lookups
  *          that hit; the host marks those nodes referenced before its next map operation
  */
-import { CTX_ADDR } from '../memory.ts';
+import { CTX_ADDR, REGS_ADDR } from '../memory.ts';
+import { REG_HI, REG_ORIGIN } from '../vm.ts';
 
 /**
  * The packet region's window as the compiled code reads it: xdp_md.data_meta (+8) and
@@ -24,10 +26,11 @@ import { CTX_ADDR } from '../memory.ts';
 export const PACKET_START_AT = CTX_ADDR + 8;
 export const PACKET_END_AT = CTX_ADDR + 4;
 export const INFO = 0x100;
-export const REGS = 0x200;
+export const REGS = REGS_ADDR;
+export const REG_HI_AT = REGS_ADDR + 4 * REG_HI;
+export const ORIGIN = REGS_ADDR + 4 * REG_ORIGIN;
 export const FRAMES = 0x300;
 export const FRAME_BYTES = 40;
-export const ORIGIN = 0x500;
 export const ORIGIN_FRAMES = 0x540;
 export const TOUCH_LOG = 0x600;
 /** Pairs the touch log holds (a full log sends lookups to the host helper). */
