@@ -128,7 +128,8 @@ export class Vm {
     this.tailCalls = 0;
     this.fault = undefined;
     this.tailTarget = undefined;
-    this.printk = [];
+    // The array escapes into a result only when a run printed (XdpProgram.run): an empty one is kept.
+    if (this.printk.length !== 0) this.printk = [];
     this.redirect = undefined;
   }
 

@@ -105,7 +105,8 @@ export interface XdpResult {
   insns: number;
   helperCalls: number;
   tailCalls: number;
-  printk: string[];
+  /** bpf_trace_printk lines (one shared frozen empty array when none). */
+  printk: readonly string[];
   fault?: VmFault;
   redirect?: RedirectTarget;
   /** Set when the frame was not run (e.g. shorter than 14 bytes): why. No side effects. */
@@ -310,7 +311,8 @@ export class XdpProgram {
       insns: vm.insns,
       helperCalls: vm.helperCalls,
       tailCalls: vm.tailCalls,
-      printk: vm.printk,
+      // vm.printk is reused while empty (Vm.resetRun), so it must not escape then.
+      printk: vm.printk.length === 0 ? NO_PRINTK : vm.printk,
       fault,
       redirect: vm.redirect,
       notRun: undefined,
@@ -324,6 +326,8 @@ export class XdpProgram {
 
 /** The empty metadata of most results (shared; never written to). */
 const NO_META = new Uint8Array(0);
+/** The printk lines of most results. */
+const NO_PRINTK: readonly string[] = Object.freeze([]);
 
 export function loadXdpProgram(object: ObjectSpec, options: XdpLoadOptions = {}): XdpProgram {
   return new XdpProgram(object, options);

@@ -14,7 +14,7 @@ function fmtOnStack(text: string): string {
   return lines.join('\n');
 }
 
-const printk = (fmt: string, args: string[]): { lines: string[]; r0: bigint } => {
+const printk = (fmt: string, args: string[]): { lines: readonly string[]; r0: bigint } => {
   const prog = `${fmtOnStack(fmt)}\n${args.join('\n')}\ncall 6\nexit`;
   const run = runAsm(prog);
   return { lines: run.result.printk, r0: run.r0 };
