@@ -77,6 +77,10 @@ export const L = {
   /** r0..r10: L.reg + n */
   reg: 6,
   fp: 17, a: 18, t: 19, x: 20, st: 21, y: 22, z: 23,
+  /** Verdict origins of r0..r10 (i32): L.origin + n; in memory (scratch ORIGIN) only at entry and exit. */
+  origin: 24,
+  /** The packet window (xdp_md data_meta, data_end as i64), re-read after every helper call. */
+  pkStart: 35, pkEnd: 36,
 } as const;
 
 export interface BlockPlan {
@@ -112,6 +116,11 @@ export interface FuncContext {
   blockLen: number;
   /** Extra structured nesting opened inside the current block's code. */
   extra: number;
+  /**
+   * Loop-free `run`: the image's instruction count, checked against the budget once at entry
+   * (and after callbacks) instead of per block; 0 when every block checks.
+   */
+  wholeCheck: number;
 }
 
 /** Leaders: 0, jump/call targets, and the instruction after every jump, call (bpf-to-bpf) and exit. */
@@ -157,11 +166,13 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
     for (let r = 0; r <= 10; r++) f.local(ValType.i64, `r${r}`);
     f.local(ValType.i32, 'fp'); f.local(ValType.i64, 'a'); f.local(ValType.i64, 't'); f.local(ValType.i32, 'x'); f.local(ValType.i32, 'st');
     f.local(ValType.i32, 'y'); f.local(ValType.i32, 'z');
+    for (let r = 0; r <= 10; r++) f.local(ValType.i32, `o${r}`);
+    f.local(ValType.i64, 'pkStart'); f.local(ValType.i64, 'pkEnd');
   }
   const valueMaps = options.valueMaps ?? [];
   const known = knownValues(image, (m) => valueMaps[m]?.valueSize ?? -1);
   const fixed = options.regions.filter((r) => r.kind === 'map' || r.kind === 'global');
-  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, imageId: options.imageId ?? 1, block: 0, blockLen: 0, extra: 0 };
+  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, imageId: options.imageId ?? 1, block: 0, blockLen: 0, extra: 0, wholeCheck: 0 };
   emitRunFunction({ ...common, c: run.code, plan: planBlocks(image, false), precise: false });
   emitRunFunction({ ...common, c: precise.code, plan: planBlocks(image, true), precise: true });
   return mb.finish();
@@ -222,6 +233,16 @@ function emitCheck(c: Code, regions: readonly Region[]): void {
 function emitRunFunction(f: FuncContext): void {
   const { c, image, plan } = f;
   const n = plan.starts.length;
+  if (!f.precise && !plan.loop) {
+    // Loop-free, no calls: every instruction runs at most once per entry (always at pc 0), so
+    // one budget check for the whole image replaces the per-block ones (see emitBlock).
+    let total = 0;
+    for (let pc = 0; pc < image.length; pc++) { total++; if (image.op[pc] === 0x18) pc++; }
+    f.wholeCheck = total;
+    c.get(L.count).i32Const(total).op(Op.i32_add).get(L.budget).op(Op.i32_gt_u).if();
+    c.get(L.pc).get(L.count).get(L.budget).get(L.depth).get(L.entry).get(L.r1).call(f.preciseFn).op(Op.return);
+    c.end();
+  }
   // Entry (see Entry): registers, origins, frame pointer from the depth.
   c.get(L.entry).i32Const(Entry.FRESH).op(Op.i32_eq).if();
   c.get(L.r1).op(Op.i64_extend_i32_u).set(L.reg + 1);
@@ -229,9 +250,12 @@ function emitRunFunction(f: FuncContext): void {
   loadRegs(c, 0, 9);
   c.end();
   c.get(L.entry).if();
-  for (let r = 0; r < 11; r += 2) c.i32Const(0).i64Const(-1n).mem(r === 10 ? Op.i64_store32 : Op.i64_store, ORIGIN + 4 * r);
+  for (let r = 0; r <= 10; r++) c.i32Const(-1).set(L.origin + r);
   c.i32Const(0).i32Const(0).mem(Op.i32_store, INFO + 32);
+  c.else();
+  loadOrigins(c);
   c.end();
+  loadPacketWindow(c);
   setFrame(c);
   if (plan.loop) c.loop();
   for (let k = n - 1; k >= 0; k--) c.block();
@@ -266,7 +290,13 @@ function emitBlock(f: FuncContext, b: number): void {
   let len = 0;
   for (let pc = start; pc < stop; pc++) { len++; if (image.op[pc] === 0x18) pc++; }
   f.block = b; f.blockLen = len; f.extra = 0;
-  // count += len; over budget → precise (run) or the budget fault (precise).
+  // count += len; over budget → precise (run) or the budget fault (precise). A loop-free `run`
+  // checked the whole image at its entry.
+  if (f.wholeCheck !== 0) {
+    c.get(L.count).i32Const(len).op(Op.i32_add).set(L.count);
+    emitInstructions(f, b, start, stop);
+    return;
+  }
   c.get(L.count).i32Const(len).op(Op.i32_add).tee(L.count).get(L.budget).op(Op.i32_gt_u).if();
   c.get(L.count).i32Const(len).op(Op.i32_sub).set(L.count);
   if (f.precise) {
@@ -275,9 +305,15 @@ function emitBlock(f: FuncContext, b: number): void {
     c.i32Const(Status.BUDGET).op(Op.return);
   } else {
     spillRegs(c);
+    spillOrigins(c);
     c.i32Const(start).get(L.count).get(L.budget).get(L.depth).i32Const(Entry.RESUME).i32Const(0).call(f.preciseFn).op(Op.return);
   }
   c.end();
+  emitInstructions(f, b, start, stop);
+}
+
+function emitInstructions(f: FuncContext, b: number, start: number, stop: number): void {
+  const { image, plan } = f;
   let j = 0, last = start;
   for (let pc = start; pc < stop; pc++) {
     emitInstruction(f, pc, j);
@@ -302,6 +338,21 @@ export function spillRegs(c: Code, from = 0, to = 10): void {
     c.i32Const(0).get(L.reg + r).mem(Op.i64_store32, REGS + 4 * r);
     c.i32Const(0).get(L.reg + r).i64Const(32n).op(Op.i64_shr_u).mem(Op.i64_store32, REG_HI_AT + 4 * r);
   }
+}
+
+/** The origin locals into Vm.origin (scratch ORIGIN). */
+export function spillOrigins(c: Code): void {
+  for (let r = 0; r <= 10; r++) c.i32Const(0).get(L.origin + r).mem(Op.i32_store, ORIGIN + 4 * r);
+}
+
+function loadOrigins(c: Code): void {
+  for (let r = 0; r <= 10; r++) c.i32Const(0).mem(Op.i32_load, ORIGIN + 4 * r).set(L.origin + r);
+}
+
+/** The packet window locals from the context (see scratch.ts PACKET_START_AT). */
+export function loadPacketWindow(c: Code): void {
+  c.i32Const(0).mem(Op.i64_load32_u, PACKET_START_AT).set(L.pkStart);
+  c.i32Const(0).mem(Op.i64_load32_u, PACKET_END_AT).set(L.pkEnd);
 }
 
 /** Registers from..to from Vm.regs. */

@@ -1,10 +1,10 @@
 import { CALLBACK_HELPER_IDS } from '../helpers/helper-def.ts';
 import { CTX_ADDR, MAX_CALL_FRAMES, STACK_FRAME_SIZE } from '../memory.ts';
-import { dispatch, Entry, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, loadRegs, setFrame, spillRegs, type FuncContext } from './compile.ts';
+import { dispatch, Entry, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo, L, loadPacketWindow, loadRegs, setFrame, spillOrigins, spillRegs, type FuncContext } from './compile.ts';
 import type { Code } from './module-builder.ts';
 import { Op } from './opcodes.ts';
 import { inlineLookup } from './inline-lookup.ts';
-import { HelperStatus, INFO, ORIGIN, ORIGIN_FRAMES, PACKET_END_AT, PACKET_START_AT, Status } from './scratch.ts';
+import { HelperStatus, INFO, ORIGIN_FRAMES, Status } from './scratch.ts';
 
 /**
  * One eBPF instruction as WebAssembly, with the interpreter's semantics case for case
@@ -38,12 +38,12 @@ const STORE_OP: Record<number, number> = { 4: Op.i64_store32, 2: Op.i64_store16,
 
 /** Verdict origin (Vm.origin): register `d` now holds a value made at `pc`. */
 function originAt(c: Code, d: number, pc: number): void {
-  c.i32Const(0).i32Const(pc).mem(Op.i32_store, ORIGIN + 4 * d);
+  c.i32Const(pc).set(L.origin + d);
 }
 
 /** Verdict origin: `d` now holds `s`'s value. */
 function originCopy(c: Code, d: number, s: number): void {
-  c.i32Const(0).i32Const(0).mem(Op.i32_load, ORIGIN + 4 * s).mem(Op.i32_store, ORIGIN + 4 * d);
+  if (d !== s) c.get(L.origin + s).set(L.origin + d);
 }
 
 export function emitInstruction(f: FuncContext, pc: number, j: number): void {
@@ -153,8 +153,8 @@ function address(f: FuncContext, pc: number, j: number, base: number, off: numbe
   // Fast path: inside the packet window. a ≥ start && a ≤ end − size, signed (no sum can
   // overflow), from a base that is not negative (a base with high bits set is out of bounds
   // even when the offset brings the sum back into the window; positive high bits fail a ≤ end).
-  c.i32Const(0).mem(Op.i64_load32_u, PACKET_START_AT).op(Op.i64_ge_s);
-  c.get(L.a).i32Const(0).mem(Op.i64_load32_u, PACKET_END_AT).i64Const(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_s);
+  c.get(L.pkStart).op(Op.i64_ge_s);
+  c.get(L.a).get(L.pkEnd).i64Const(BigInt(size)).op(Op.i64_sub).op(Op.i64_le_s);
   c.op(Op.i32_and);
   c.get(R(base)).i64Const(0n).op(Op.i64_ge_s).op(Op.i32_and);
   c.op(Op.i32_eqz).if();
@@ -306,6 +306,7 @@ function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
   }
   c.i32Const(id).i32Const(pc).call(f.helperFn).set(L.st);
   loadRegs(c, 0, 0);
+  loadPacketWindow(c); // helpers move it (adjust_head/meta/tail)
   if (callsBack) {
     const back = f.blockLen - 1 - j;
     c.i32Const(0).mem(Op.i32_load, INFO + 8);
@@ -322,9 +323,14 @@ function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
   c.end();
   if (callsBack && !f.precise) {
     // The callback may have used up the budget for the rest of this block (count includes it):
-    // go on precisely from the next instruction, with the exact count.
-    c.get(L.count).get(L.budget).op(Op.i32_gt_u).if();
+    // go on precisely from the next instruction, with the exact count. A loop-free `run` checks
+    // the rest of the image as its entry did (see FuncContext.wholeCheck).
+    c.get(L.count);
+    if (f.wholeCheck !== 0) c.i32Const(f.wholeCheck).op(Op.i32_add);
+    c.get(L.budget).op(Op.i32_gt_u).if();
     spillRegs(c);
+    originAt(c, 0, pc);
+    spillOrigins(c);
     c.i32Const(pc + 1).i32Const(0).mem(Op.i32_load, INFO + 8).get(L.budget).get(L.depth).i32Const(Entry.RESUME).i32Const(0).call(f.preciseFn).op(Op.return);
     c.end();
   }
@@ -343,7 +349,7 @@ function bpfCall(f: FuncContext, pc: number, imm: number): void {
   c.get(L.depth).i32Const(FRAME_BYTES).op(Op.i32_mul).tee(L.x).i32Const(pc + 1).mem(Op.i32_store, FRAMES);
   c.get(L.x).i32Const(f.imageId).mem(Op.i32_store, FRAMES + 4);
   for (let r = 6; r <= 9; r++) c.get(L.x).get(R(r)).mem(Op.i64_store, FRAMES + 8 * (r - 5));
-  for (let r = 6; r <= 9; r++) c.get(L.depth).i32Const(16).op(Op.i32_mul).i32Const(0).mem(Op.i32_load, ORIGIN + 4 * r).mem(Op.i32_store, ORIGIN_FRAMES + 4 * (r - 6));
+  for (let r = 6; r <= 9; r++) c.get(L.depth).i32Const(16).op(Op.i32_mul).get(L.origin + r).mem(Op.i32_store, ORIGIN_FRAMES + 4 * (r - 6));
   c.get(L.depth).i32Const(1).op(Op.i32_add).set(L.depth);
   setFrame(c);
   jumpTo(f, pc + imm + 1);
@@ -353,6 +359,7 @@ function exit(f: FuncContext, pc: number): void {
   const c = f.c;
   c.get(L.depth).op(Op.i32_eqz).if();
   spillRegs(c, 0, 0); // r0 only: the host reads nothing else at exit
+  spillOrigins(c);
   info(c, 1, () => c.i32Const(pc));
   info(c, 2, () => c.get(L.count));
   c.i32Const(Status.EXIT).op(Op.return);
@@ -360,7 +367,7 @@ function exit(f: FuncContext, pc: number): void {
   // Return from a bpf-to-bpf call: pop the frame (r6..r9, their origins, r10).
   c.get(L.depth).i32Const(1).op(Op.i32_sub).tee(L.depth).i32Const(FRAME_BYTES).op(Op.i32_mul).set(L.x);
   for (let r = 6; r <= 9; r++) c.get(L.x).mem(Op.i64_load, FRAMES + 8 * (r - 5)).set(R(r));
-  for (let r = 6; r <= 9; r++) c.i32Const(0).get(L.depth).i32Const(16).op(Op.i32_mul).mem(Op.i32_load, ORIGIN_FRAMES + 4 * (r - 6)).mem(Op.i32_store, ORIGIN + 4 * r);
+  for (let r = 6; r <= 9; r++) c.get(L.depth).i32Const(16).op(Op.i32_mul).mem(Op.i32_load, ORIGIN_FRAMES + 4 * (r - 6)).set(L.origin + r);
   setFrame(c);
   // A frame of this image: continue at the return pc. (Without a dispatch loop the image makes
   // no bpf-to-bpf call, so every frame below is another image's.)
@@ -372,6 +379,7 @@ function exit(f: FuncContext, pc: number): void {
   }
   // Another image's frame: this program was tail-called inside a function; the host resumes the caller.
   spillRegs(c);
+  spillOrigins(c);
   info(c, 1, () => c.get(L.x).mem(Op.i32_load, FRAMES));
   info(c, 2, () => c.get(L.count));
   c.i32Const(Status.RETURN).op(Op.return);
