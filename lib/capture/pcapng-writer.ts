@@ -209,9 +209,10 @@ export class PcapngWriter {
     v.setUint32(at + 16, lo, true);
     v.setUint32(at + 20, caplen, true);
     v.setUint32(at + 24, p.origLen ?? caplen, true);
+    // The padding is the tail of the data's last word: zero that word, then copy over it.
+    if (padded !== caplen) v.setUint32(at + 24 + padded, 0, true);
     buf.set(data, at + 28);
-    at += 28 + caplen;
-    for (; (at & 3) !== 0; at++) buf[at] = 0;
+    at += 28 + padded;
     if (optLen > 0) {
       if (nVerdicts > 0) {
         for (let i = 0; i < nVerdicts; i++) {
@@ -250,7 +251,7 @@ export class PcapngWriter {
         const id = p.packetId;
         if (typeof id === 'number') {
           v.setUint32(at, id >>> 0, true);
-          v.setUint32(at + 4, Math.floor(id / 4294967296) >>> 0, true);
+          v.setUint32(at + 4, id < 4294967296 ? 0 : Math.floor(id / 4294967296) >>> 0, true);
         } else v.setBigUint64(at, BigInt.asUintN(64, id), true);
         at += 8;
       }
@@ -349,8 +350,7 @@ export class PcapngWriter {
   }
 
   private optionHeader(at: number, code: number, length: number): number {
-    this.view.setUint16(at, code, true);
-    this.view.setUint16(at + 2, length, true);
+    this.view.setUint32(at, code | (length << 16), true);
     return at + 4;
   }
 
@@ -359,17 +359,32 @@ export class PcapngWriter {
     const buf = this.buf;
     const head = c.head;
     buf.set(head, at);
-    let end = at + head.length, v = c.value;
-    do { end++; v = Math.floor(v / 10); } while (v > 0);
-    v = c.value;
-    for (let k = end - 1; k >= at + head.length; k--) { buf[k] = 48 + (v % 10); v = Math.floor(v / 10); }
-    return end - at;
+    const value = c.value;
+    const digits = decimalDigits(value);
+    const start = at + head.length;
+    if (value < 0x80000000) {
+      // int32 division: TurboFan turns /10 into a multiply.
+      for (let k = start + digits - 1, v = value | 0; k >= start; k--) { const q = (v / 10) | 0; buf[k] = 48 + v - q * 10; v = q; }
+    } else {
+      for (let k = start + digits - 1, v = value; k >= start; k--) { buf[k] = 48 + (v % 10); v = Math.floor(v / 10); }
+    }
+    return head.length + digits;
   }
 
   private zeroPad(at: number): number {
     for (; (at & 3) !== 0; at++) this.buf[at] = 0;
     return at;
   }
+}
+
+/** Digits of a non-negative integer below 2^53 in decimal. */
+function decimalDigits(v: number): number {
+  if (v < 10) return 1;
+  if (v < 100) return 2;
+  if (v < 1000) return 3;
+  let n = 4;
+  for (let limit = 10000; v >= limit; limit *= 10) n++;
+  return n;
 }
 
 function pad4(n: number): number {
