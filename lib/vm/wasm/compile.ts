@@ -3,6 +3,7 @@ import type { ProgramImage } from '../verify.ts';
 import { fallsThrough, orderBlocks } from './block-order.ts';
 import { emitInstruction } from './emit-instruction.ts';
 import { knownValues, type KnownValues } from './known-values.ts';
+import { packetBounds, type PacketBounds } from './packet-bounds.ts';
 import { Code, ModuleBuilder } from './module-builder.ts';
 import { Op, ValType } from './opcodes.ts';
 import { FRAME_BYTES, FRAMES, INFO, ORIGIN, PACKET_END_AT, PACKET_START_AT, REG_HI_AT, REGS, Status } from './scratch.ts';
@@ -121,6 +122,8 @@ export interface FuncContext {
    * (and after callbacks) instead of per block; 0 when every block checks.
    */
   wholeCheck: number;
+  /** Packet accesses the program checked itself (loop-free `run` only, entered with r1 = ctx). */
+  packet: PacketBounds | undefined;
 }
 
 /** Leaders: 0, jump/call targets, and the instruction after every jump, call (bpf-to-bpf) and exit. */
@@ -172,7 +175,7 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
   const valueMaps = options.valueMaps ?? [];
   const known = knownValues(image, (m) => valueMaps[m]?.valueSize ?? -1);
   const fixed = options.regions.filter((r) => r.kind === 'map' || r.kind === 'global');
-  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, imageId: options.imageId ?? 1, block: 0, blockLen: 0, extra: 0, wholeCheck: 0 };
+  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, imageId: options.imageId ?? 1, block: 0, blockLen: 0, extra: 0, wholeCheck: 0, packet: undefined };
   emitRunFunction({ ...common, c: run.code, plan: planBlocks(image, false), precise: false });
   emitRunFunction({ ...common, c: precise.code, plan: planBlocks(image, true), precise: true });
   return mb.finish();
@@ -257,6 +260,13 @@ function emitRunFunction(f: FuncContext): void {
   c.end();
   loadPacketWindow(c);
   setFrame(c);
+  if (f.wholeCheck !== 0) {
+    // The packet bounds assume r1 = ctx at pc 0: any other entry runs precisely (all checks).
+    f.packet = packetBounds(image);
+    c.get(L.reg + 1).i64Const(BigInt(CTX_ADDR)).op(Op.i64_ne).if();
+    c.get(L.pc).get(L.count).get(L.budget).get(L.depth).get(L.entry).get(L.r1).call(f.preciseFn).op(Op.return);
+    c.end();
+  }
   if (plan.loop) c.loop();
   for (let k = n - 1; k >= 0; k--) c.block();
   // Entry at `pc` through a br_table, unless this is `run` without a loop: it starts at pc 0,

@@ -4,6 +4,7 @@ import { dispatch, Entry, exactCount, FRAME_BYTES, FRAMES, info, jumpIf, jumpTo,
 import type { Code } from './module-builder.ts';
 import { Op } from './opcodes.ts';
 import { inlineLookup } from './inline-lookup.ts';
+import { CTX, UNKNOWN } from './packet-bounds.ts';
 import { HelperStatus, INFO, ORIGIN_FRAMES, Status } from './scratch.ts';
 
 /**
@@ -144,7 +145,9 @@ function address(f: FuncContext, pc: number, j: number, base: number, off: numbe
   if (inFrame(base, off, size)) { c.get(L.fp); return; }
   const constant = fixedAddress(f, pc, base, off, size, write);
   if (constant >= 0) { c.i32Const(constant | 0); return; }
-  if (insideValue(f, pc, base, off, size, write)) {
+  const pk = f.packet?.reg[pc * 11 + base] ?? UNKNOWN;
+  if (pk === CTX && !write && size === 4 && off >= 0 && off < 20 && (off & 3) === 0) { c.i32Const(CTX_ADDR + off); return; }
+  if (insideValue(f, pc, base, off, size, write) || (pk >= 0 && pk + off >= 0 && pk + off + size <= f.packet!.safe[pc]!)) {
     c.get(R(base)).op(Op.i32_wrap_i64);
     if (off !== 0) c.i32Const(off).op(Op.i32_add);
     return;
