@@ -100,7 +100,9 @@ export class Vm {
    * constant, load, lddw, helper call), carried by register moves, saved with r6..r9 across
    * bpf-to-bpf calls. At exit, origin[0] says where the returned verdict came from — the line
    * of `return XDP_DROP;`, which clang's shared epilogue hides from the exit instruction.
-   * -1 = unknown. The compiled engine keeps the same values in its scratch page.
+   * -1 = unknown. The compiled engine keeps them in wasm locals and writes them here at exit;
+   * it skips updates no exit can report (wasm/origin-liveness.ts), so after its runs only
+   * origin[0] is exact.
    */
   readonly origin: Int32Array;
   readonly frameOrigin = new Int32Array(MAX_CALL_FRAMES * 4);

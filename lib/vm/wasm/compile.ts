@@ -3,6 +3,7 @@ import type { ProgramImage } from '../verify.ts';
 import { fallsThrough, orderBlocks } from './block-order.ts';
 import { emitInstruction } from './emit-instruction.ts';
 import { knownValues, type KnownValues } from './known-values.ts';
+import { originLiveOut } from './origin-liveness.ts';
 import { packetBounds, type PacketBounds } from './packet-bounds.ts';
 import { Code, ModuleBuilder } from './module-builder.ts';
 import { Op, ValType } from './opcodes.ts';
@@ -122,6 +123,8 @@ export interface FuncContext {
    * (and after callbacks) instead of per block; 0 when every block checks.
    */
   wholeCheck: number;
+  /** Per pc, the registers whose verdict origin an exit can still report after it (origin-liveness.ts). */
+  readonly originLive: Uint16Array;
   /** Packet accesses the program checked itself (loop-free `run` only, entered with r1 = ctx). */
   packet: PacketBounds | undefined;
 }
@@ -175,7 +178,7 @@ export function compileImage(image: ProgramImage, options: CompileOptions): Uint
   const valueMaps = options.valueMaps ?? [];
   const known = knownValues(image, (m) => valueMaps[m]?.valueSize ?? -1);
   const fixed = options.regions.filter((r) => r.kind === 'map' || r.kind === 'global');
-  const common = { image, checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, imageId: options.imageId ?? 1, block: 0, blockLen: 0, extra: 0, wholeCheck: 0, packet: undefined };
+  const common = { image, originLive: originLiveOut(image), checkFn: check.index, helperFn, preciseFn: precise.index, arrayMaps: options.arrayMaps ?? [], hashMaps: options.hashMaps ?? [], known, valueMaps, fixed, imageId: options.imageId ?? 1, block: 0, blockLen: 0, extra: 0, wholeCheck: 0, packet: undefined };
   emitRunFunction({ ...common, c: run.code, plan: planBlocks(image, false), precise: false });
   emitRunFunction({ ...common, c: precise.code, plan: planBlocks(image, true), precise: true });
   return mb.finish();

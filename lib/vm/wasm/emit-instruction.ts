@@ -37,14 +37,14 @@ const LOAD: Record<number, [number, number]> = {
 };
 const STORE_OP: Record<number, number> = { 4: Op.i64_store32, 2: Op.i64_store16, 1: Op.i64_store8, 8: Op.i64_store };
 
-/** Verdict origin (Vm.origin): register `d` now holds a value made at `pc`. */
-function originAt(c: Code, d: number, pc: number): void {
-  c.i32Const(pc).set(L.origin + d);
+/** Verdict origin (Vm.origin): register `d` now holds a value made at `pc` (skipped when no exit can report it). */
+function originAt(f: FuncContext, d: number, pc: number): void {
+  if ((f.originLive[pc]! & (1 << d)) !== 0) f.c.i32Const(pc).set(L.origin + d);
 }
 
 /** Verdict origin: `d` now holds `s`'s value. */
-function originCopy(c: Code, d: number, s: number): void {
-  if (d !== s) c.get(L.origin + s).set(L.origin + d);
+function originCopy(f: FuncContext, d: number, s: number, pc: number): void {
+  if (d !== s && (f.originLive[pc]! & (1 << d)) !== 0) f.c.get(L.origin + s).set(L.origin + d);
 }
 
 export function emitInstruction(f: FuncContext, pc: number, j: number): void {
@@ -64,7 +64,7 @@ export function emitInstruction(f: FuncContext, pc: number, j: number): void {
         src64();
         if (x && off === 8) c.op(Op.i64_extend8_s); else if (x && off === 16) c.op(Op.i64_extend16_s); else if (x && off === 32) c.op(Op.i64_extend32_s);
         c.set(R(d));
-        if (x) originCopy(c, d, s); else originAt(c, d, pc);
+        if (x) originCopy(f, d, s, pc); else originAt(f, d, pc);
         return;
       }
       if (aop === 0x30 || aop === 0x90) { divmod64(f, d, s, x, imm, aop === 0x90, off === 1); return; }
@@ -79,7 +79,7 @@ export function emitInstruction(f: FuncContext, pc: number, j: number): void {
         src32();
         if (x && off === 8) c.op(Op.i32_extend8_s); else if (x && off === 16) c.op(Op.i32_extend16_s);
         c.op(Op.i64_extend_i32_u).set(R(d));
-        if (x) originCopy(c, d, s); else originAt(c, d, pc);
+        if (x) originCopy(f, d, s, pc); else originAt(f, d, pc);
         return;
       }
       if (aop === 0x30 || aop === 0x90) { divmod32(f, d, s, x, imm, aop === 0x90, off === 1); return; }
@@ -109,14 +109,14 @@ export function emitInstruction(f: FuncContext, pc: number, j: number): void {
     case 0: { // lddw
       const v = (BigInt(image.immHi[pc]!) << 32n) | BigInt(imm >>> 0);
       c.i64Const(v).set(R(d));
-      originAt(c, d, pc);
+      originAt(f, d, pc);
       return;
     }
     case 1: { // LDX
       const [op, size] = LOAD[code]!;
       address(f, pc, j, s, off, size, false);
       c.mem(op, addrOffset(s, off, size)).set(R(d));
-      originAt(c, d, pc);
+      originAt(f, d, pc);
       return;
     }
     case 2: case 3: { // ST, STX, atomics
@@ -332,13 +332,13 @@ function helperCall(f: FuncContext, pc: number, j: number, id: number): void {
     if (f.wholeCheck !== 0) c.i32Const(f.wholeCheck).op(Op.i32_add);
     c.get(L.budget).op(Op.i32_gt_u).if();
     spillRegs(c);
-    originAt(c, 0, pc);
+    originAt(f, 0, pc);
     spillOrigins(c);
     c.i32Const(pc + 1).i32Const(0).mem(Op.i32_load, INFO + 8).get(L.budget).get(L.depth).i32Const(Entry.RESUME).i32Const(0).call(f.preciseFn).op(Op.return);
     c.end();
   }
   if (inline) c.end();
-  originAt(c, 0, pc);
+  originAt(f, 0, pc);
 }
 
 /** bpf-to-bpf call: push the return pc and r6..r9, next frame, jump. Ends its block (count exact). */
