@@ -5,7 +5,7 @@ import type { Code } from './module-builder.ts';
 import { Op } from './opcodes.ts';
 import { inlineLookup } from './inline-lookup.ts';
 import { CTX, UNKNOWN } from './packet-bounds.ts';
-import { HelperStatus, INFO, ORIGIN_FRAMES, Status } from './scratch.ts';
+import { HelperStatus, INFO, ORIGIN, ORIGIN_FRAMES, Status } from './scratch.ts';
 
 /**
  * One eBPF instruction as WebAssembly, with the interpreter's semantics case for case
@@ -361,8 +361,8 @@ function bpfCall(f: FuncContext, pc: number, imm: number): void {
 function exit(f: FuncContext, pc: number): void {
   const c = f.c;
   c.get(L.depth).op(Op.i32_eqz).if();
-  spillRegs(c, 0, 0); // r0 only: the host reads nothing else at exit
-  spillOrigins(c);
+  spillRegs(c, 0, 0); // r0 and its origin only: the host reads nothing else at exit
+  c.i32Const(0).get(L.origin).mem(Op.i32_store, ORIGIN);
   info(c, 1, () => c.i32Const(pc));
   info(c, 2, () => c.get(L.count));
   c.i32Const(Status.EXIT).op(Op.return);
