@@ -109,7 +109,7 @@ function redirect(vm: Vm): void {
 
 /** Whether a redirect map has a target under `key` (DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP; other maps: a value). */
 function hasTarget(m: VmMap, key: number): boolean {
-  if (m instanceof DevMapHash || m instanceof TargetArrayMap) return m.has(key);
+  if (m instanceof DevMap || m instanceof DevMapHash || m instanceof TargetArrayMap) return m.has(key);
   if (key >= m.spec.maxEntries) return false;
   const k = new Uint8Array(Math.max(4, m.spec.keySize));
   new DataView(k.buffer).setUint32(0, key, true);

@@ -25,6 +25,11 @@ export class DevMap implements VmMap {
     this.mem = mem;
   }
 
+  /** Whether slot `index` holds a target (bpf_redirect_map's test, without a key buffer). */
+  has(index: number): boolean {
+    return this.present.has(index);
+  }
+
   lookup(key: Uint8Array): number {
     const i = keyIndex(key);
     return this.present.has(i) ? this.region.start + i * this.spec.valueSize : 0;
