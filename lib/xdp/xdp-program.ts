@@ -190,6 +190,8 @@ export class XdpProgram {
    * changes, and making one per packet costs more than the rest of the result.
    */
   private readonly borrowViews = new Array<Uint8Array | undefined>(MAX_LINEAR + 1).fill(undefined);
+  /** Where each borrowViews[n] starts (the byteOffset getter costs as much as a new view). */
+  private readonly borrowStarts = new Int32Array(MAX_LINEAR + 1);
   readonly mapEnv: MapEnv;
   /** The engine plain runs use (a trace hook switches a run to the interpreter). */
   readonly engine: 'interp' | 'wasm';
@@ -297,7 +299,10 @@ export class XdpProgram {
     let packet: Uint8Array;
     if (options.borrow === true && p.frags.length === 0) {
       let view = this.borrowViews[linear];
-      if (view === undefined || view.byteOffset !== p.data) this.borrowViews[linear] = view = new Uint8Array(this.memBuffer, p.data, linear);
+      if (view === undefined || this.borrowStarts[linear] !== p.data) {
+        this.borrowViews[linear] = view = new Uint8Array(this.memBuffer, p.data, linear);
+        this.borrowStarts[linear] = p.data;
+      }
       packet = view;
     }
     else {
