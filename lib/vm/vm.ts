@@ -34,8 +34,13 @@ export interface PacketState {
   dataEnd: number;
   /** Highest address data_end may reach (hard start + 4096 − 320). */
   hardEnd: number;
-  /** Bytes beyond the linear part (frames > 3520 bytes), carried to the output unchanged. */
+  /**
+   * Bytes beyond the linear part (frames > 3520 bytes), carried to the output unchanged. May
+   * be a view of the caller's frame until fragsOwned: copy before writing (ownFrags()).
+   */
   frags: Uint8Array;
+  /** frags is the VM's own copy (false: a view of the input frame, read-only). */
+  fragsOwned: boolean;
   /** Lowest/highest page addresses exposed so far in this run; bytes outside may be stale and are zeroed when first exposed. */
   lowWater: number;
   highWater: number;
@@ -121,7 +126,7 @@ export class Vm {
     this.helpers = helpers;
     this.budget = options.budget;
     this.rngState = (options.seed >>> 0) || 0x9e3779b9;
-    this.packet = { hardStart: 0, dataMeta: 0, data: 0, dataEnd: 0, hardEnd: 0, frags: new Uint8Array(0), lowWater: 0, highWater: 0 };
+    this.packet = { hardStart: 0, dataMeta: 0, data: 0, dataEnd: 0, hardEnd: 0, frags: new Uint8Array(0), fragsOwned: true, lowWater: 0, highWater: 0 };
   }
 
   resetRun(): void {

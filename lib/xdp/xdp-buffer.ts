@@ -33,7 +33,10 @@ export function setupFrame(vm: Vm, frame: Uint8Array, ifindex: number, rxQueue: 
   p.data = DATA0;
   p.dataMeta = DATA0;
   p.dataEnd = DATA0 + linear;
-  p.frags = linear === frame.length ? EMPTY : frame.slice(linear);
+  // The fragments stay a view of the input until a helper writes them (ownFrags): copying
+  // a jumbo frame's tail per packet cost microseconds, and the result copies it out anyway.
+  p.frags = linear === frame.length ? EMPTY : frame.subarray(linear);
+  p.fragsOwned = linear === frame.length;
   p.lowWater = DATA0;
   p.highWater = DATA0 + linear;
   const v = vm.mem.view;
@@ -44,6 +47,16 @@ export function setupFrame(vm: Vm, frame: Uint8Array, ifindex: number, rxQueue: 
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The fragments as the VM's own copy, before a helper writes into them (never into the caller's frame). */
+export function ownFrags(vm: Vm): Uint8Array {
+  const p = vm.packet;
+  if (!p.fragsOwned) {
+    p.frags = p.frags.slice();
+    p.fragsOwned = true;
+  }
+  return p.frags;
+}
 
 /** Publish data/data_end/data_meta to xdp_md and to the packet region's window. */
 export function syncCtx(vm: Vm): void {
@@ -103,6 +116,7 @@ export function adjustTail(vm: Vm, offset: number): number {
       const grown = new Uint8Array(p.frags.length + offset);
       grown.set(p.frags);
       p.frags = grown;
+      p.fragsOwned = true;
       return 0;
     }
     let shrink = -offset;

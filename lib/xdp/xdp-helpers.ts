@@ -5,7 +5,7 @@ import type { VmMap } from '../vm/maps/vm-map.ts';
 import { CTX_ADDR } from '../vm/memory.ts';
 import type { Vm } from '../vm/vm.ts';
 import { BPF_F_BROADCAST, BPF_F_EXCLUDE_INGRESS, XdpAction } from './constants.ts';
-import { adjustHead, adjustMeta, adjustTail } from './xdp-buffer.ts';
+import { adjustHead, adjustMeta, adjustTail, ownFrags } from './xdp-buffer.ts';
 import { deviceMtu } from './xdp-devices.ts';
 
 /** XDP-only helpers: buffer adjustments and redirects (recorded, never performed). */
@@ -40,9 +40,11 @@ function frameCopy(vm: Vm, offset: number, buf: Uint8Array, store: boolean): voi
   for (; i < buf.length && offset + i < linear; i++) {
     if (store) u8[p.data + offset + i] = buf[i]!; else buf[i] = u8[p.data + offset + i]!;
   }
+  if (i === buf.length) return;
+  const frags = store ? ownFrags(vm) : p.frags;
   for (; i < buf.length; i++) {
     const f = offset + i - linear;
-    if (store) p.frags[f] = buf[i]!; else buf[i] = p.frags[f]!;
+    if (store) frags[f] = buf[i]!; else buf[i] = frags[f]!;
   }
 }
 

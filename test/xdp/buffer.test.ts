@@ -74,6 +74,20 @@ for (const engine of ENGINES) {
     t.is(r.packet.length, 3521);
   });
 
+  test(`[${engine}] bpf_xdp_store_bytes into a fragment changes the output, never the caller's frame`, (t) => {
+    // store 4 bytes at offset 3600 (in the fragment), then load them back into r0.
+    const src = 'stw [%r10-8], 0x44332211\nmov %r1, 0x1000\nmov %r2, 3600\nmov %r3, %r10\nadd %r3, -8\nmov %r4, 4\ncall 190\n' +
+      'stw [%r10-16], 0\nmov %r1, 0x1000\nmov %r2, 3600\nmov %r3, %r10\nadd %r3, -16\nmov %r4, 4\ncall 189\nldxw %r0, [%r10-16]\nexit';
+    const prog = runAsm(src).prog;
+    const frame = new Uint8Array(4000).fill(7);
+    for (const borrow of [false, true]) {
+      const r = prog.run(frame, { borrow });
+      t.is(r.action, 0x44332211);
+      t.deepEqual([...r.packet.subarray(3600, 3604)], [0x11, 0x22, 0x33, 0x44]);
+      t.true(frame.every((b) => b === 7), 'the input frame is untouched');
+    }
+  });
+
   test(`[${engine}] head bytes claimed in one run read as zero in the next`, (t) => {
     const prog = runAsm('mov %r1, 0x1000\nmov %r2, -16\ncall 44\nmov %r3, 0x1000\nldxw %r4, [%r3+0]\nldxb %r0, [%r4+0]\nstb [%r4+0], 0x55\nexit').prog;
     t.is(prog.run(new Uint8Array(60)).action, 0);
