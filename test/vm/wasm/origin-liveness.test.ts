@@ -1,6 +1,5 @@
 import test from 'ava';
-import { assembleText } from '../../../lib/isa/assemble-text.ts';
-import type { ProgramImage } from '../../../lib/vm/verify.ts';
+import { imageOf } from './image-of.ts';
 import { originLiveOut } from '../../../lib/vm/wasm/origin-liveness.ts';
 import { ENGINES, onEngine } from '../run-program.ts';
 
@@ -8,15 +7,6 @@ import { ENGINES, onEngine } from '../run-program.ts';
  * The compiler skips verdict-origin updates no exit can report (origin-liveness.ts); r0's
  * origin at exit (the verdict line) must stay what the interpreter reports.
  */
-
-function imageOf(text: string): ProgramImage {
-  const insns = assembleText(text);
-  return {
-    length: insns.length,
-    op: Uint8Array.from(insns, (i) => i.code), dst: Uint8Array.from(insns, (i) => i.dst), src: Uint8Array.from(insns, (i) => i.src),
-    off: Int16Array.from(insns, (i) => i.off), imm: Int32Array.from(insns, (i) => i.imm),
-  } as unknown as ProgramImage;
-}
 
 test('an origin is live only while a move chain can still carry it into r0 at an exit', (t) => {
   // 0 mov r1, 5; 1 mov r2, 7; 2 jeq r3, 0, +1; 3 mov r1, r2; 4 mov r0, r1; 5 exit

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { assembleText } from '../../../lib/isa/assemble-text.ts';
 import type { ObjectSpec } from '../../../lib/object/types.ts';
-import type { ProgramImage } from '../../../lib/vm/verify.ts';
+import { imageOf } from './image-of.ts';
 import { CTX, END, packetBounds, UNKNOWN } from '../../../lib/vm/wasm/packet-bounds.ts';
 import { loadXdpProgram } from '../../../lib/xdp/xdp-program.ts';
 
@@ -12,15 +12,6 @@ import { loadXdpProgram } from '../../../lib/xdp/xdp-program.ts';
  * helper moved the window, and through pointers it lost track of.
  */
 
-/** The fields packetBounds reads, from assembled text (no verifier, no prologue: r1 = ctx). */
-function imageOf(text: string): ProgramImage {
-  const insns = assembleText(text);
-  return {
-    length: insns.length,
-    op: Uint8Array.from(insns, (i) => i.code), dst: Uint8Array.from(insns, (i) => i.dst), src: Uint8Array.from(insns, (i) => i.src),
-    off: Int16Array.from(insns, (i) => i.off), imm: Int32Array.from(insns, (i) => i.imm),
-  } as unknown as ProgramImage;
-}
 
 const CHECKED = ['ldxw %r2, [%r1+0]', 'ldxw %r3, [%r1+4]', 'mov %r4, %r2', 'add %r4, 14', 'jgt %r4, %r3, +2'];
 
