@@ -152,37 +152,21 @@ function verdictsOf(action: number): readonly VerdictOut[] {
 
 /** The exit record: the frame as the program left it, with verdict, comment, flags, id, queue. */
 export function exitRecord(r: XdpResult, input: Uint8Array, origLen: number, ctx: RecordContext): PacketOut {
-  return fillExitRecord(newRecordOut(), r, input, origLen, ctx);
-}
-
-/** A PacketOut with every field an exit record sets, for fillExitRecord() to refill. */
-export interface ExitRecordOut extends PacketOut {
-  comments: [string | NumberedComment];
-}
-
-export function newRecordOut(): ExitRecordOut {
-  return {
-    interfaceId: 0, tsNs: 0n, data: input0, origLen: 0, verdicts: undefined, comments: [''], flags: 0, packetId: 0, queue: 0,
-  };
-}
-const input0 = new Uint8Array(0);
-
-/** exitRecord() into `out` (a per-packet loop reuses one object; the writer copies it at once). */
-export function fillExitRecord(out: ExitRecordOut, r: XdpResult, input: Uint8Array, origLen: number, ctx: RecordContext): ExitRecordOut {
   const ran = r.notRun === undefined;
   const outbound = r.action === XdpAction.TX || r.action === XdpAction.REDIRECT;
   const data = ran ? r.packet : input;
-  out.interfaceId = ctx.interfaceId;
-  out.tsNs = ctx.tsNs;
-  out.data = data;
-  // A snapped input stays snapped by the same amount; a rewritten frame is otherwise whole.
-  out.origLen = ran ? data.length + Math.max(0, origLen - input.length) : origLen;
-  out.verdicts = ran ? verdictsOf(r.action) : undefined;
-  out.comments[0] = plainComment(r) ?? resultComment(r);
-  out.flags = ran && outbound ? EpbFlags.OUTBOUND : EpbFlags.INBOUND;
-  out.packetId = ctx.packetId;
-  out.queue = ctx.queue;
-  return out;
+  return {
+    interfaceId: ctx.interfaceId,
+    tsNs: ctx.tsNs,
+    data,
+    // A snapped input stays snapped by the same amount; a rewritten frame is otherwise whole.
+    origLen: ran ? data.length + Math.max(0, origLen - input.length) : origLen,
+    verdicts: ran ? verdictsOf(r.action) : undefined,
+    comments: [plainComment(r) ?? resultComment(r)],
+    flags: ran && outbound ? EpbFlags.OUTBOUND : EpbFlags.INBOUND,
+    packetId: ctx.packetId,
+    queue: ctx.queue,
+  };
 }
 
 /** The entry record: the input frame as the program was given it. */

@@ -3,7 +3,7 @@ import type { InterfaceRecord, PacketRecord } from '../capture/types.ts';
 import type { CbpfInsn } from '../filter/cbpf.ts';
 import { runCbpf } from '../filter/cbpf.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
-import { entryRecord, fillExitRecord, newRecordOut, type RecordContext } from './annotate.ts';
+import { entryRecord, exitRecord, type RecordContext } from './annotate.ts';
 import { forEachInput, type ForEachInputOptions, type InputPacket } from './input-packets.ts';
 import { HELPER_NAMES } from '../isa/helper-ids.ts';
 import { countHelpers, countResult, emptySummary, type ReplaySummary } from './summary.ts';
@@ -95,7 +95,6 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
   const run = { ifindex: 1, rxQueue: 0, tsNs: 0n, borrow: true };
   // The record context, refilled per packet (the writer copies each record at once).
   const rc: RecordContext = { interfaceId: 0, tsNs: 0n, packetId: 0, queue: 0 };
-  const exitOut = newRecordOut();
   try {
     const end = await forEachInput(source, pipelineInputOptions(sink, options), (ev) => {
       if (ev.type === 'interface') {
@@ -133,7 +132,7 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
       }
       if (capture !== 'entry') {
         rc.interfaceId = exitIds[iface.interfaceId]!;
-        wait = writer.writePacket(fillExitRecord(exitOut, result, input, record.origLen, rc)) ?? wait;
+        wait = writer.writePacket(exitRecord(result, input, record.origLen, rc)) ?? wait;
         summary.recordsOut++;
       }
       return wait;
