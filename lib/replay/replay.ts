@@ -65,14 +65,9 @@ export function pipelineInputOptions(sink: Sink | undefined, o: PipelineOptions)
   };
 }
 
-/** The context values a packet runs with, written into `into` when given (a per-packet loop reuses one object). */
-export function runContext<T extends { ifindex: number; rxQueue: number }>(
-  iface: InterfaceRecord, record: PacketRecord, options: Pick<ReplayOptions, 'ifindex' | 'rxQueue'>, into?: T,
-): { ifindex: number; rxQueue: number } {
-  const ctx = into ?? { ifindex: 0, rxQueue: 0 };
-  ctx.ifindex = options.ifindex ?? iface.interfaceId + 1;
-  ctx.rxQueue = options.rxQueue ?? record.queue ?? 0;
-  return ctx;
+/** The context values a packet runs with. */
+export function runContext(iface: InterfaceRecord, record: PacketRecord, options: Pick<ReplayOptions, 'ifindex' | 'rxQueue'>): { ifindex: number; rxQueue: number } {
+  return { ifindex: options.ifindex ?? iface.interfaceId + 1, rxQueue: options.rxQueue ?? record.queue ?? 0 };
 }
 
 /**
@@ -91,10 +86,6 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
   const entryIds: number[] = [];
   const exitIds: number[] = [];
   const filters = new Map<number, readonly CbpfInsn[]>();
-  // borrow: the output frame is written (copied into the batch) before the next packet runs.
-  const run = { ifindex: 1, rxQueue: 0, tsNs: 0n, borrow: true };
-  // The record context, refilled per packet (the writer copies each record at once).
-  const rc: RecordContext = { interfaceId: 0, tsNs: 0n, packetId: 0, queue: 0 };
   try {
     const end = await forEachInput(source, pipelineInputOptions(sink, options), (ev) => {
       if (ev.type === 'interface') {
@@ -110,9 +101,9 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
       const packet = ev.packet;
       const { iface, record } = packet;
       const input = record.data;
-      runContext(iface, record, options, run);
-      run.tsNs = record.tsNs;
-      const result = program.run(input, run);
+      const ctx = runContext(iface, record, options);
+      // borrow: the output frame is written (copied into the batch) before the next packet runs.
+      const result = program.run(input, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs, borrow: true });
       countResult(summary, result);
       const filter = filters.get(iface.linkType);
       const selected = (options.actions === undefined || (result.notRun === undefined && options.actions.has(result.action))) &&
@@ -121,9 +112,7 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
       if (!selected) return undefined;
       summary.packetsSelected++;
       if (writer === undefined) return undefined;
-      rc.tsNs = record.tsNs;
-      rc.packetId = packet.packetId;
-      rc.queue = run.rxQueue;
+      const rc: RecordContext = { interfaceId: 0, tsNs: record.tsNs, packetId: packet.packetId, queue: ctx.rxQueue };
       let wait: Promise<void> | undefined;
       if (capture !== 'exit') {
         rc.interfaceId = entryIds[iface.interfaceId]!;
