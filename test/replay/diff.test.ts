@@ -185,3 +185,16 @@ test('the matrix text lists old verdicts as rows and new verdicts as columns', (
     'XDP_PASS          2         5',
   ].join('\n'));
 });
+
+test('firstDifferingByte finds the first differing offset, the shorter length for a prefix, and -1 for equal frames', (t) => {
+  const a = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+  t.is(firstDifferingByte(a, a.slice()), -1);
+  t.is(firstDifferingByte(a.subarray(0, 0), new Uint8Array(0)), -1);
+  for (const at of [0, 1, 7, 8, 255, 299]) {
+    const b = a.slice();
+    b[at] ^= 0x80;
+    t.is(firstDifferingByte(a, b), at);
+  }
+  t.is(firstDifferingByte(a, a.subarray(0, 120)), 120);
+  t.is(firstDifferingByte(a.subarray(0, 120), a), 120);
+});
