@@ -45,14 +45,25 @@ function pad(body: string, width: number, flags: string, numeric: boolean): stri
   return body.padStart(width, ' ');
 }
 
+const PERCENT = 0x25;
+
 /** Format per the kernel rules; undefined = -EINVAL. */
 export function formatPrintk(vm: Vm, fmt: string, args: readonly bigint[], maxArgs: number): string | undefined {
   let out = '';
   let argi = 0;
   for (let i = 0; i < fmt.length; i++) {
-    const ch = fmt.charCodeAt(i);
-    if (ch > 0x7e || (ch < 0x20 && !(ch >= 9 && ch <= 13))) return undefined;
-    if (fmt[i] !== '%') { out += fmt[i]; continue; }
+    if (fmt.charCodeAt(i) !== PERCENT) {
+      // A run of literal characters, appended at once.
+      let j = i;
+      for (; j < fmt.length; j++) {
+        const ch = fmt.charCodeAt(j);
+        if (ch === PERCENT) break;
+        if (ch > 0x7e || (ch < 0x20 && !(ch >= 9 && ch <= 13))) return undefined;
+      }
+      out += fmt.slice(i, j);
+      i = j - 1;
+      continue;
+    }
     if (fmt[i + 1] === '%') { out += '%'; i++; continue; }
     if (argi >= maxArgs) return undefined;
     i++;
@@ -120,7 +131,10 @@ function emit(vm: Vm, fmtReg: number, sizeReg: number, args: bigint[], maxArgs: 
   if (bytes === undefined) return;
   const nul = bytes.indexOf(0);
   if (size === 0 || nul < 0) { vm.ret(-Errno.EINVAL); return; }
-  const text = formatPrintk(vm, String.fromCharCode(...bytes.subarray(0, nul)), args, maxArgs);
+  // One byte per character (latin1), decoded natively: spreading the bytes into
+  // String.fromCharCode went through the iterator and cost most of a printk.
+  const fmt = Buffer.from(bytes.buffer, bytes.byteOffset, nul).toString('latin1');
+  const text = formatPrintk(vm, fmt, args, maxArgs);
   if (text === undefined) { vm.ret(-Errno.EINVAL); return; }
   vm.printk.push(text.endsWith('\n') ? text.slice(0, -1) : text);
   vm.ret(text.length);
