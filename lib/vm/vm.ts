@@ -4,6 +4,7 @@ import { faultKindOf, type VmFault, type VmFaultKind } from './fault.ts';
 import { defaultMapEnv, type CpuModel, type MapEnv, type VmMap } from './maps/vm-map.ts';
 import { MAP_HANDLE_BASE, MAP_HANDLE_STRIDE, MAX_CALL_FRAMES, REGS_ADDR, REGS_WORDS, STACK_FRAME_SIZE, stackFrameAddr, type VmMemory } from './memory.ts';
 import { executeFrom } from './interpreter.ts';
+import { ViewCache } from './view-cache.ts';
 import { FUNC_PTR_BASE, type ProgramImage } from './verify.ts';
 
 /**
@@ -18,7 +19,8 @@ import { FUNC_PTR_BASE, type ProgramImage } from './verify.ts';
 export const REG_HI = 16;
 export const REG_ORIGIN = 32;
 
-const ARG_VIEWS = 64;
+/** Slots of Vm.views: every packet length (≤ 3520) of the packet page gets its own. */
+const VIEW_SLOTS = 4096;
 
 /** A helper reads r1..r5 from vm.L/vm.H and sets r0 (vm.ret / vm.retBig), or sets vm.fault. */
 export type Helper = (vm: Vm) => void;
@@ -113,12 +115,13 @@ export class Vm {
   readonly frameOrigin = new Int32Array(MAX_CALL_FRAMES * 4);
   /** The caller's origins while a callback runs, per callback depth (no allocation per bpf_loop iteration). */
   private readonly callbackOrigin = new Int32Array(MAX_CALL_FRAMES * 11);
-  /** argBytes() views by address and size (direct-mapped). */
-  private readonly argViews: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(ARG_VIEWS).fill(undefined);
+  /** Reused views of the VM store: helper arguments (argBytes) and borrowed output frames. */
+  readonly views: ViewCache;
 
   constructor(mem: VmMemory, maps: VmMap[], helpers: (Helper | undefined)[], options: { budget: number; seed: number }) {
     this.mem = mem;
     this.regs = new Int32Array(mem.buffer, REGS_ADDR, REGS_WORDS);
+    this.views = new ViewCache(mem.buffer, VIEW_SLOTS);
     this.L = this.regs.subarray(0, 11);
     this.H = this.regs.subarray(REG_HI, REG_HI + 11);
     this.origin = this.regs.subarray(REG_ORIGIN, REG_ORIGIN + 11).fill(-1);
@@ -189,15 +192,8 @@ export class Vm {
       this.setFault(faultKindOf(code), a, size, `helper ${write ? 'write' : 'read'} of ${size} bytes at r${r}`);
       return undefined;
     }
-    // A view of a fixed range never changes, so the last views are reused: a subarray costs
-    // more than the rest of a map helper call together.
-    const slot = (a + size * 31) & (ARG_VIEWS - 1);
-    let view = this.argViews[slot];
-    if (view === undefined || view.byteOffset !== a || view.length !== size) {
-      view = this.mem.u8.subarray(a, a + size);
-      this.argViews[slot] = view;
-    }
-    return view;
+    // Reused: making a view costs more than the rest of a map helper call together.
+    return this.views.view(a, size);
   }
 
   setFault(kind: VmFaultKind, addr: number, size: number, what: string): void {

@@ -183,15 +183,6 @@ export class XdpProgram {
   readonly vm: Vm;
   /** The VM store as a Buffer (same memory, no copy; the store never grows): native copies out of it. */
   private readonly memBytes: Buffer;
-  /** The store's ArrayBuffer (the .buffer getter is too slow for the per-packet path). */
-  private readonly memBuffer: ArrayBuffer;
-  /**
-   * Borrowed packet views by length (their offset checked): a view of a fixed range never
-   * changes, and making one per packet costs more than the rest of the result.
-   */
-  private readonly borrowViews = new Array<Uint8Array | undefined>(MAX_LINEAR + 1).fill(undefined);
-  /** Where each borrowViews[n] starts (the byteOffset getter costs as much as a new view). */
-  private readonly borrowStarts = new Int32Array(MAX_LINEAR + 1);
   readonly mapEnv: MapEnv;
   /** The engine plain runs use (a trace hook switches a run to the interpreter). */
   readonly engine: 'interp' | 'wasm';
@@ -250,7 +241,6 @@ export class XdpProgram {
     }
     this.maps = new XdpMaps(maps, mem);
     this.memBytes = Buffer.from(mem.u8.buffer, mem.u8.byteOffset, mem.u8.byteLength);
-    this.memBuffer = mem.u8.buffer as ArrayBuffer;
     // Every verified image compiles (the compiled engine models all of them), so auto = wasm.
     const wasm = options.engine === 'interp' ? undefined : new WasmEngine(this.vm, wasmMemory);
     if (wasm !== undefined) for (const image of this.vm.images.values()) wasm.compile(image);
@@ -297,14 +287,7 @@ export class XdpProgram {
     // slice() or new Uint8Array(), which each allocate a fresh ArrayBuffer (measured ~0.3 vs ~1.3 µs).
     const linear = p.dataEnd - p.data;
     let packet: Uint8Array;
-    if (options.borrow === true && p.frags.length === 0) {
-      let view = this.borrowViews[linear];
-      if (view === undefined || this.borrowStarts[linear] !== p.data) {
-        this.borrowViews[linear] = view = new Uint8Array(this.memBuffer, p.data, linear);
-        this.borrowStarts[linear] = p.data;
-      }
-      packet = view;
-    }
+    if (options.borrow === true && p.frags.length === 0) packet = vm.views.view(p.data, linear);
     else {
       packet = Buffer.allocUnsafe(linear + p.frags.length);
       this.memBytes.copy(packet, 0, p.data, p.dataEnd);
