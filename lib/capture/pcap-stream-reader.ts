@@ -23,7 +23,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 export interface PcapRun {
   bytes: Uint8Array;
-  view: DataView;
   from: number;
   to: number;
   /** Records in the run. */
@@ -66,7 +65,7 @@ export class PcapStreamReader implements CaptureStreamReader {
     this.maxCaplen = options.maxCaplen ?? DEFAULT_MAX_CAPLEN;
     this.copy = (options.data ?? 'copy') === 'copy';
     this.reused = this.copy ? undefined : packetRecord(0n, NO_BYTES, 0, 0);
-    this.run = { bytes: NO_BYTES, view: new DataView(NO_BYTES.buffer), from: 0, to: 0, count: 0, epbBytes: 0, littleEndian: true, fracNs: 1000, byteOffset: 0 };
+    this.run = { bytes: NO_BYTES, from: 0, to: 0, count: 0, epbBytes: 0, littleEndian: true, fracNs: 1000, byteOffset: 0 };
   }
 
   get bytesIn(): number {
@@ -150,7 +149,6 @@ export class PcapStreamReader implements CaptureStreamReader {
     if (count === 0) return undefined;
     const run = this.run;
     run.bytes = b.bytes;
-    run.view = v;
     run.from = from;
     run.to = p;
     run.count = count;
