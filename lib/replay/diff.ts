@@ -36,7 +36,7 @@ export function firstDifferingByte(a: Uint8Array, b: Uint8Array): number {
   if (a.length === b.length && Buffer.compare(a, b) === 0) return -1;
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return a.length === b.length ? -1 : n;
+  return n; // equal up to the shorter length: the lengths differ
 }
 
 /** Verdict label for the matrix: `XDP_DROP`, the bare number, or `not run`. */
