@@ -118,9 +118,9 @@ const MAX_SPARES = 4;
 
 /**
  * A regular file, written in the background: one writev at a time of everything queued (so the
- * bytes land in order) on libuv's thread pool while the main thread encodes the next batches. On a 2-core machine
- * this takes the write syscalls (~0.1 s per 300 MB) off the packet loop. The writer waits only
- * when more than FILE_SINK_QUEUE_BYTES are queued.
+ * bytes land in order) on libuv's thread pool while the main thread encodes the next batches.
+ * On a 2-core machine this takes the write syscalls (~0.1 s per 300 MB) off the packet loop.
+ * The writer waits only when more than FILE_SINK_QUEUE_BYTES are queued.
  */
 class FileSink implements OutputSink {
   closed = false;
