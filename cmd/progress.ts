@@ -2,7 +2,7 @@
 export class Progress {
   private last = 0;
   private readonly started = performance.now();
-  packets = 0;
+  private packets = 0;
 
   constructor(private readonly totalBytes: number, private readonly out: NodeJS.WriteStream = process.stderr) {}
 
@@ -10,7 +10,9 @@ export class Progress {
     return path !== '-' && size !== undefined && size > 0 && process.stderr.isTTY ? new Progress(size) : undefined;
   }
 
-  update(bytesIn: number): void {
+  /** Redraw (at most 5 times a second) with `packets` read from the first `bytesIn` bytes. */
+  update(bytesIn: number, packets: number): void {
+    this.packets = packets;
     const now = performance.now();
     if (now - this.last < 200) return;
     this.last = now;

@@ -43,8 +43,8 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   log.debug({ input: args.input, old: oldP.path, new: newP.path }, 'diff started');
   const { result: report, interrupted } = await runPipeline(
     { input: args.input, output: args.output, progress: !args.quiet },
-    async ({ chunks, sink, progress, interrupted: stopped }) => {
-      const r = await diff(oldP.program, newP.program, chunks, sink, {
+    ({ chunks, sink, progress, interrupted: stopped }) =>
+      diff(oldP.program, newP.program, chunks, sink, {
         compare: args.compare,
         first: args.first,
         oldLabel,
@@ -58,12 +58,9 @@ export async function runDiff(args: DiffArgs): Promise<void> {
         ],
         snaplen: args.maxCaplen,
         batchBytes: DEFAULTS.writeBatchBytes,
-        ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
+        ...(progress !== undefined ? { onBytes: (bytes: number, packets: number) => progress.update(bytes, packets) } : {}),
         stopped,
-      });
-      if (progress !== undefined) progress.packets = r.packetsIn;
-      return r;
-    },
+      }),
   );
   if (report.truncated > 0) log.warn({ truncated: report.truncated }, `input ended inside a record: the truncated last packet was skipped, ${report.packetsIn} packets compared`);
   const text = `${formatDiffReport(report)}\n`;

@@ -80,13 +80,15 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
       comments: [`program ${loaded.path} section ${prog.section} function ${prog.name} sha256 ${loaded.sha256}`],
       snaplen: args.maxCaplen,
       batchBytes: DEFAULTS.writeBatchBytes,
-      onPacket: (packet, result, selected) => {
-        if (progress !== undefined) progress.packets++;
-        if (textMode && selected) process.stdout.write(`${packetLine(packet, result)}\n`);
-        debug?.onPacket(packet.packetId);
-        if (eventsFd !== undefined && result.events !== undefined) writeSync(eventsFd, eventLines(packet.packetId, result));
-      },
-      ...(progress !== undefined ? { onBytes: (n: number) => progress.update(n) } : {}),
+      // Only when asked for: without a packet callback a pcap takes the faster path (lib/replay/pcap-run-replay.ts).
+      ...(textMode || debug !== undefined || eventsFd !== undefined ? {
+        onPacket: (packet: InputPacket, result: XdpResult, selected: boolean) => {
+          if (textMode && selected) process.stdout.write(`${packetLine(packet, result)}\n`);
+          debug?.onPacket(packet.packetId);
+          if (eventsFd !== undefined && result.events !== undefined) writeSync(eventsFd, eventLines(packet.packetId, result));
+        },
+      } : {}),
+      ...(progress !== undefined ? { onBytes: (bytes: number, packets: number) => progress.update(bytes, packets) } : {}),
       stopped,
     }),
   );

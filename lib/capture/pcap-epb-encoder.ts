@@ -14,19 +14,15 @@
 import { BlockType, EPB_FIXED_LENGTH, PCAP_RECORD_HEADER_LENGTH } from './constants.ts';
 import type { PcapRun } from './pcap-stream-reader.ts';
 import type { BlockEncoder } from './pcapng-writer.ts';
+import { NsHalves } from './ns-halves.ts';
 
-const TWO_32 = 4294967296;
-const NS_PER_S = 1e9;
 /** Where the packet bytes start in an EPB. */
 const EPB_DATA = 28;
 
 export class PcapEpbEncoder implements BlockEncoder {
   private run: PcapRun | undefined;
   private interfaceId = 0;
-  /** The second whose nanosecond count secHigh:secLow holds (−1: none yet). */
-  private lastSec = -1;
-  private secHigh = 0;
-  private secLow = 0;
+  private readonly ts = new NsHalves();
 
   /** Encode `run` next, for output interface `interfaceId`. */
   use(run: PcapRun, interfaceId: number): this {
@@ -49,17 +45,14 @@ export class PcapEpbEncoder implements BlockEncoder {
     const inBytes = run.to - run.from;
     let src = at + run.epbBytes - inBytes;
     dst.set(run.bytes.subarray(run.from, run.to), src);
-    const le = run.littleEndian, fracNs = run.fracNs, interfaceId = this.interfaceId;
+    const le = run.littleEndian, fracNs = run.fracNs, interfaceId = this.interfaceId, ts = this.ts;
     let o = at;
     for (let i = 0; i < run.count; i++) {
       const sec = dv.getUint32(src, le);
       const frac = dv.getUint32(src + 4, le);
       const caplen = dv.getUint32(src + 8, le);
       const origLen = dv.getUint32(src + 12, le);
-      if (sec !== this.lastSec) this.second(sec);
-      // ns = sec·10⁹ + frac·fracNs < 2^64; the low half plus frac·fracNs (< 2^43) stays exact.
-      const low = this.secLow + frac * fracNs;
-      const carry = Math.floor(low / TWO_32);
+      ts.set(sec, frac * fracNs);
       const data = src + PCAP_RECORD_HEADER_LENGTH;
       dst.copyWithin(o + EPB_DATA, data, data + caplen);
       const padded = (caplen + 3) & ~3;
@@ -67,8 +60,8 @@ export class PcapEpbEncoder implements BlockEncoder {
       dv.setUint32(o, BlockType.EPB, true);
       dv.setUint32(o + 4, length, true);
       dv.setUint32(o + 8, interfaceId, true);
-      dv.setUint32(o + 12, this.secHigh + carry, true);
-      dv.setUint32(o + 16, low - carry * TWO_32, true);
+      dv.setUint32(o + 12, ts.high, true);
+      dv.setUint32(o + 16, ts.low, true);
       dv.setUint32(o + 20, caplen, true);
       dv.setUint32(o + 24, origLen, true);
       for (let z = o + EPB_DATA + caplen; z < o + EPB_DATA + padded; z++) dst[z] = 0;
@@ -76,16 +69,5 @@ export class PcapEpbEncoder implements BlockEncoder {
       src = data + caplen;
       o += length;
     }
-  }
-
-  /** secHigh:secLow = sec·10⁹ exactly: (sh·2^16 + sl)·10⁹ with every partial product below 2^53. */
-  private second(sec: number): void {
-    const a = (sec >>> 16) * NS_PER_S; // ·2^16 still to apply
-    const aHigh = Math.floor(a / 65536);
-    const c = (a - aHigh * 65536) * 65536 + (sec & 0xffff) * NS_PER_S;
-    const cHigh = Math.floor(c / TWO_32);
-    this.secHigh = aHigh + cHigh;
-    this.secLow = c - cHigh * TWO_32;
-    this.lastSec = sec;
   }
 }

@@ -23,6 +23,9 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 export interface PcapRun {
   bytes: Uint8Array;
+  /** bytes.buffer (bytes starts at its offset 0) and a view of it, for reading records in place. */
+  buffer: ArrayBuffer;
+  view: DataView;
   from: number;
   to: number;
   /** Records in the run. */
@@ -65,7 +68,7 @@ export class PcapStreamReader implements CaptureStreamReader {
     this.maxCaplen = options.maxCaplen ?? DEFAULT_MAX_CAPLEN;
     this.copy = (options.data ?? 'copy') === 'copy';
     this.reused = this.copy ? undefined : packetRecord(0n, NO_BYTES, 0, 0);
-    this.run = { bytes: NO_BYTES, from: 0, to: 0, count: 0, epbBytes: 0, littleEndian: true, fracNs: 1000, byteOffset: 0 };
+    this.run = { bytes: NO_BYTES, buffer: NO_BYTES.buffer, view: new DataView(NO_BYTES.buffer), from: 0, to: 0, count: 0, epbBytes: 0, littleEndian: true, fracNs: 1000, byteOffset: 0 };
   }
 
   get bytesIn(): number {
@@ -149,6 +152,8 @@ export class PcapStreamReader implements CaptureStreamReader {
     if (count === 0) return undefined;
     const run = this.run;
     run.bytes = b.bytes;
+    run.buffer = b.arrayBuffer;
+    run.view = v;
     run.from = from;
     run.to = p;
     run.count = count;

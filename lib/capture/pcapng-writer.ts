@@ -8,6 +8,7 @@
  * Backpressure: `writePacket()`/`flush()` return the sink's promise when the sink returned one;
  * the caller awaits it (`const p = w.writePacket(x); if (p) await p;`).
  */
+import { decimalDigits, writeDecimal } from './decimal.ts';
 import { XdpReplayError } from '../errors.ts';
 import {
   BYTE_ORDER_MAGIC, BlockType, DEFAULT_MAX_CAPLEN, EPB_FIXED_LENGTH, EpbOption, IdbOption, OptionCode, PCAPNG_VERSION_MAJOR,
@@ -356,35 +357,15 @@ export class PcapngWriter {
 
   /** Write a NumberedComment at `at`; returns its length in bytes. */
   private numberedComment(c: NumberedComment, at: number): number {
-    const buf = this.buf;
     const head = c.head;
-    buf.set(head, at);
-    const value = c.value;
-    const digits = decimalDigits(value);
-    const start = at + head.length;
-    if (value < 0x80000000) {
-      // int32 division: TurboFan turns /10 into a multiply.
-      for (let k = start + digits - 1, v = value | 0; k >= start; k--) { const q = (v / 10) | 0; buf[k] = 48 + v - q * 10; v = q; }
-    } else {
-      for (let k = start + digits - 1, v = value; k >= start; k--) { buf[k] = 48 + (v % 10); v = Math.floor(v / 10); }
-    }
-    return head.length + digits;
+    this.buf.set(head, at);
+    return head.length + writeDecimal(this.buf, at + head.length, c.value, decimalDigits(c.value));
   }
 
   private zeroPad(at: number): number {
     for (; (at & 3) !== 0; at++) this.buf[at] = 0;
     return at;
   }
-}
-
-/** Digits of a non-negative integer below 2^53 in decimal. */
-function decimalDigits(v: number): number {
-  if (v < 10) return 1;
-  if (v < 100) return 2;
-  if (v < 1000) return 3;
-  let n = 4;
-  for (let limit = 10000; v >= limit; limit *= 10) n++;
-  return n;
 }
 
 function pad4(n: number): number {

@@ -57,10 +57,14 @@ function decides(line: SourceLine): boolean {
  * another line; otherwise the exit instruction's line; `prog+insn` without line info.
  */
 export function exitLabel(r: XdpResult): string {
-  const line = r.line, v = r.verdictLine;
+  return exitLabelAt(r.line, r.verdictLine, r.exitProgram, r.exitInsn);
+}
+
+/** exitLabel() from its parts: the exit's line, the verdict's line, and the program and insn for `prog+insn`. */
+export function exitLabelAt(line: SourceLine | undefined, v: SourceLine | undefined, program: string, insn: number): string {
   // Consecutive packets mostly leave at the same place: the last answer first (two WeakMap lookups saved).
   if (line !== undefined && line === lastExit.line && v === lastExit.verdictLine) return lastExit.label;
-  const label = v !== undefined && v !== line && v.line !== 0 && decides(v) ? lineLabel(v)! : lineLabel(line) ?? `${r.exitProgram}+${r.exitInsn}`;
+  const label = v !== undefined && v !== line && v.line !== 0 && decides(v) ? lineLabel(v)! : lineLabel(line) ?? `${program}+${insn}`;
   lastExit.line = line;
   lastExit.verdictLine = v;
   lastExit.label = label;
@@ -129,14 +133,18 @@ function plainComment(r: XdpResult): NumberedComment | undefined {
   if (r.notRun !== undefined || !saysOnlyVerdict(r)) return undefined;
   const action = r.action;
   if (action > 255) return undefined;
-  const label = exitLabel(r);
+  plain.head = commentHead(action, exitLabel(r));
+  plain.value = r.insns;
+  return plain;
+}
+
+/** `XDP_PASS firewall.c:42 insns=` as UTF-8 (cached): the head of a plain run's comment, before its count. Action ≤ 255. */
+export function commentHead(action: number, label: string): Uint8Array {
   let byAction = commentHeads.get(label);
   if (byAction === undefined) commentHeads.set(label, (byAction = []));
   let head = byAction[action];
   if (head === undefined) byAction[action] = head = utf8.encode(`${actionName(action)} ${label} insns=`);
-  plain.head = head;
-  plain.value = r.insns;
-  return plain;
+  return head;
 }
 
 /** One shared, never-modified verdict list per action value (no objects per packet). */

@@ -1,4 +1,5 @@
 import { CaptureReader } from '../capture/read-capture.ts';
+import type { PcapRun } from '../capture/pcap-stream-reader.ts';
 import type { CaptureReaderOptions, InterfaceRecord, PacketRecord } from '../capture/types.ts';
 import { FormatError, UsageError } from '../errors.ts';
 
@@ -71,6 +72,20 @@ export class InputPacketReader {
     return undefined;
   }
 
+  /**
+   * The bulk path of a classic pcap (CaptureReader.takePcapRun): the complete records at the front
+   * of the buffer, at most `maxCount`, numbered from packets + 1, with their interface. Undefined
+   * when the input is not a pcap, no record is complete, or next() has the interface to return.
+   */
+  takePcapRun(maxCount: number, maxEpbBytes: number): { run: PcapRun; iface: InterfaceRecord } | undefined {
+    const run = this.reader.takePcapRun(maxCount, maxEpbBytes);
+    if (run === undefined) return undefined;
+    // A classic pcap has one interface, id 0, returned by next() (and checked) before any record.
+    const iface = this.interfaces[0]!;
+    this.packets += run.count;
+    return { run, iface };
+  }
+
   /** At end of input: a truncated final record, if any. */
   finish(): InputEnd {
     return { truncated: this.reader.finish(), packets: this.packets };
@@ -81,10 +96,18 @@ export interface ForEachInputOptions extends CaptureReaderOptions {
   /** Stop after this many packets. */
   count?: number;
   /** Called after each chunk is consumed (progress bars). */
-  onBytes?: (bytesIn: number) => void;
-  /** Checked after every packet; true ends the input early. */
+  onBytes?: (bytesIn: number, packets: number) => void;
+  /** Checked after every packet (or run); true ends the input early. */
   stopped?: () => boolean;
+  /**
+   * Classic pcap input in runs of records instead of one packet event per record: called with
+   * each run, its interface and the packetId of its first record (the next ones follow in order).
+   */
+  onPcapRun?: (run: PcapRun, iface: InterfaceRecord, firstPacketId: number) => void | Promise<void>;
 }
+
+/** The most output a run is taken for, as option-less EPBs: bounds what one onPcapRun call queues. */
+const RUN_EPB_BYTES = 256 * 1024;
 
 /**
  * Drive `onEvent` over every interface and packet of a capture. The loop is synchronous within
@@ -99,14 +122,24 @@ export async function forEachInput(
   const input = new InputPacketReader(options);
   const limit = options.count ?? Infinity;
   if (limit <= 0) return { truncated: undefined, packets: 0 };
+  const onRun = options.onPcapRun;
   for await (const chunk of source) {
     input.append(chunk);
-    for (let ev = input.next(); ev !== undefined; ev = input.next()) {
+    for (;;) {
+      const taken = onRun === undefined ? undefined : input.takePcapRun(limit - input.packets, RUN_EPB_BYTES);
+      if (taken !== undefined) {
+        const wait = onRun!(taken.run, taken.iface, input.packets - taken.run.count + 1);
+        if (wait !== undefined) await wait;
+        if (input.packets >= limit || options.stopped?.() === true) return { truncated: undefined, packets: input.packets };
+        continue;
+      }
+      const ev = input.next();
+      if (ev === undefined) break;
       const wait = onEvent(ev);
       if (wait !== undefined) await wait;
       if (ev.type === 'packet' && (input.packets >= limit || options.stopped?.() === true)) return { truncated: undefined, packets: input.packets };
     }
-    options.onBytes?.(input.bytesIn);
+    options.onBytes?.(input.bytesIn, input.packets);
     if (options.stopped?.() === true) return { truncated: undefined, packets: input.packets };
   }
   return input.finish();

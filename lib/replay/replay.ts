@@ -6,6 +6,7 @@ import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { entryRecord, exitRecord, type RecordContext } from './annotate.ts';
 import { forEachInput, type ForEachInputOptions, type InputPacket } from './input-packets.ts';
 import { HELPER_NAMES } from '../isa/helper-ids.ts';
+import { PcapRunReplay } from './pcap-run-replay.ts';
 import { countHelpers, countResult, emptySummary, type ReplaySummary } from './summary.ts';
 
 export type CapturePoint = 'entry' | 'exit' | 'both';
@@ -40,7 +41,8 @@ export interface PipelineOptions {
   comments?: readonly string[];
   snaplen?: number;
   batchBytes?: number;
-  onBytes?: (bytesIn: number) => void;
+  /** After each input chunk: bytes and packets read so far. */
+  onBytes?: (bytesIn: number, packets: number) => void;
   stopped?: () => boolean;
 }
 
@@ -86,8 +88,47 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
   const entryIds: number[] = [];
   const exitIds: number[] = [];
   const filters = new Map<number, readonly CbpfInsn[]>();
+  /** One packet, run here unless `ran` is its run's result already (the pcap run path hands over what it cannot write itself). */
+  const onPacket = (packet: InputPacket, ran: XdpResult | undefined): void | Promise<void> => {
+    const { iface, record } = packet;
+    const input = record.data;
+    const ctx = runContext(iface, record, options);
+    // borrow: the output frame is written (copied into the batch) before the next packet runs.
+    const result = ran ?? program.run(input, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs, borrow: true });
+    countResult(summary, result);
+    const filter = filters.get(iface.linkType);
+    const selected = (options.actions === undefined || (result.notRun === undefined && options.actions.has(result.action))) &&
+      (filter === undefined || runCbpf(filter, options.filterOn === 'exit' && result.notRun === undefined ? result.packet : input, record.origLen) !== 0);
+    options.onPacket?.(packet, result, selected);
+    if (!selected) return undefined;
+    summary.packetsSelected++;
+    if (writer === undefined) return undefined;
+    const rc: RecordContext = { interfaceId: 0, tsNs: record.tsNs, packetId: packet.packetId, queue: ctx.rxQueue };
+    let wait: Promise<void> | undefined;
+    if (capture !== 'exit') {
+      rc.interfaceId = entryIds[iface.interfaceId]!;
+      wait = writer.writePacket(entryRecord(input, record.origLen, rc)) ?? wait;
+      summary.recordsOut++;
+    }
+    if (capture !== 'entry') {
+      rc.interfaceId = exitIds[iface.interfaceId]!;
+      wait = writer.writePacket(exitRecord(result, input, record.origLen, rc)) ?? wait;
+      summary.recordsOut++;
+    }
+    return wait;
+  };
+  // Classic pcap in runs of records, written without per-packet objects, when each packet gets
+  // just its exit record (no entry record, filter or callback).
+  const runs = capture === 'exit' && options.filter === undefined && options.onPacket === undefined
+    ? new PcapRunReplay(program, summary, {
+      writer, exitInterfaceId: (iface) => exitIds[iface.interfaceId]!, actions: options.actions,
+      ifindex: options.ifindex, rxQueue: options.rxQueue, general: onPacket,
+    })
+    : undefined;
   try {
-    const end = await forEachInput(source, pipelineInputOptions(sink, options), (ev) => {
+    const inputOptions = pipelineInputOptions(sink, options);
+    if (runs !== undefined) inputOptions.onPcapRun = (run, iface, first) => runs.replay(run, iface, first);
+    const end = await forEachInput(source, inputOptions, (ev) => {
       if (ev.type === 'interface') {
         const iface = ev.iface;
         const name = iface.name ?? `if${iface.interfaceId}`;
@@ -98,33 +139,7 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
         }
         return undefined;
       }
-      const packet = ev.packet;
-      const { iface, record } = packet;
-      const input = record.data;
-      const ctx = runContext(iface, record, options);
-      // borrow: the output frame is written (copied into the batch) before the next packet runs.
-      const result = program.run(input, { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs, borrow: true });
-      countResult(summary, result);
-      const filter = filters.get(iface.linkType);
-      const selected = (options.actions === undefined || (result.notRun === undefined && options.actions.has(result.action))) &&
-        (filter === undefined || runCbpf(filter, options.filterOn === 'exit' && result.notRun === undefined ? result.packet : input, record.origLen) !== 0);
-      options.onPacket?.(packet, result, selected);
-      if (!selected) return undefined;
-      summary.packetsSelected++;
-      if (writer === undefined) return undefined;
-      const rc: RecordContext = { interfaceId: 0, tsNs: record.tsNs, packetId: packet.packetId, queue: ctx.rxQueue };
-      let wait: Promise<void> | undefined;
-      if (capture !== 'exit') {
-        rc.interfaceId = entryIds[iface.interfaceId]!;
-        wait = writer.writePacket(entryRecord(input, record.origLen, rc)) ?? wait;
-        summary.recordsOut++;
-      }
-      if (capture !== 'entry') {
-        rc.interfaceId = exitIds[iface.interfaceId]!;
-        wait = writer.writePacket(exitRecord(result, input, record.origLen, rc)) ?? wait;
-        summary.recordsOut++;
-      }
-      return wait;
+      return onPacket(ev.packet, undefined);
     });
     if (end.truncated !== undefined) summary.truncated = 1;
   } finally {

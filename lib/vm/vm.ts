@@ -94,7 +94,11 @@ export class Vm {
   exitPc = 0;
   printk: string[] = [];
   redirect: RedirectTarget | undefined;
-  tsNs = 0n;
+  /** The packet timestamp (tsNs): a bigint, or seconds + nanoseconds not yet made into one. */
+  private tsValue = 0n;
+  private tsSec = 0;
+  private tsSubNs = 0;
+  private tsPending = false;
   ifindex = 1;
   rxQueue = 0;
   readonly packet: PacketState;
@@ -130,6 +134,30 @@ export class Vm {
     this.budget = options.budget;
     this.rngState = (options.seed >>> 0) || 0x9e3779b9;
     this.packet = { hardStart: 0, dataMeta: 0, data: 0, dataEnd: 0, hardEnd: 0, frags: new Uint8Array(0), fragsOwned: true, lowWater: 0, highWater: 0 };
+  }
+
+  /** The packet's timestamp, what bpf_ktime_get_ns returns; set as a bigint or by setTimestamp(). */
+  get tsNs(): bigint {
+    if (this.tsPending) {
+      this.tsValue = BigInt(this.tsSec) * 1_000_000_000n + BigInt(this.tsSubNs);
+      this.tsPending = false;
+    }
+    return this.tsValue;
+  }
+
+  set tsNs(ns: bigint) {
+    this.tsValue = ns;
+    this.tsPending = false;
+  }
+
+  /**
+   * The timestamp as seconds and nanoseconds (both below 2^32 and 10^9): the BigInt is made only
+   * when a helper reads it, not per packet (a replay of a pcap sets every packet's).
+   */
+  setTimestamp(sec: number, subNs: number): void {
+    this.tsSec = sec;
+    this.tsSubNs = subNs;
+    this.tsPending = true;
   }
 
   resetRun(): void {

@@ -22,12 +22,26 @@ const DATA0 = PACKET_PAGE_ADDR + XDP_PACKET_HEADROOM;
 
 /** Lay `frame` out in the page and fill the context; frame.length must be ≥ 14. */
 export function setupFrame(vm: Vm, frame: Uint8Array, ifindex: number, rxQueue: number): void {
-  const p = vm.packet;
-  const u8 = vm.mem.u8;
   const linear = frame.length < MAX_LINEAR ? frame.length : MAX_LINEAR;
+  vm.mem.u8.set(linear === frame.length ? frame : frame.subarray(0, linear), DATA0);
+  layOut(vm, linear, linear === frame.length ? EMPTY : frame.subarray(linear), ifindex, rxQueue);
+}
+
+/**
+ * setupFrame() for the `length` bytes at `from` in `buffer` (a capture reader's buffer), with no
+ * view of the frame unless it has fragments: the per-packet path of a replay.
+ */
+export function setupFrameFrom(vm: Vm, buffer: ArrayBuffer, from: number, length: number, ifindex: number, rxQueue: number): void {
+  const linear = length < MAX_LINEAR ? length : MAX_LINEAR;
+  vm.mem.u8.set(new Uint8Array(buffer, from, linear), DATA0);
+  layOut(vm, linear, linear === length ? EMPTY : new Uint8Array(buffer, from + linear, length - linear), ifindex, rxQueue);
+}
+
+/** The window and context of a frame whose `linear` bytes are at DATA0, with `frags` beyond them. */
+function layOut(vm: Vm, linear: number, frags: Uint8Array, ifindex: number, rxQueue: number): void {
+  const p = vm.packet;
   // Bytes of the page outside the new frame may hold an earlier packet's bytes: they are zeroed
   // when the window first grows over them (syncCtx), not here, so a plain run never fills.
-  u8.set(linear === frame.length ? frame : frame.subarray(0, linear), DATA0);
   p.hardStart = HARD_START;
   p.hardEnd = HARD_END;
   p.data = DATA0;
@@ -35,8 +49,8 @@ export function setupFrame(vm: Vm, frame: Uint8Array, ifindex: number, rxQueue: 
   p.dataEnd = DATA0 + linear;
   // The fragments stay a view of the input until a helper writes them (ownFrags): copying
   // a jumbo frame's tail per packet cost microseconds, and the result copies it out anyway.
-  p.frags = linear === frame.length ? EMPTY : frame.subarray(linear);
-  p.fragsOwned = linear === frame.length;
+  p.frags = frags;
+  p.fragsOwned = frags.length === 0;
   p.lowWater = DATA0;
   p.highWater = DATA0 + linear;
   const v = vm.mem.view;

@@ -26,7 +26,7 @@ import { WasmEngine } from '../vm/wasm/runtime.ts';
 import { newFixedMemory } from '../vm/wasm/wasm-api.ts';
 import { Vm, type RedirectTarget, type TraceHook } from '../vm/vm.ts';
 import { ETH_HLEN, MAX_LINEAR, XdpAction } from './constants.ts';
-import { setupFrame } from './xdp-buffer.ts';
+import { setupFrame, setupFrameFrom } from './xdp-buffer.ts';
 import { FIB_HELPERS } from './fib-lookup.ts';
 import { XDP_HELPERS } from './xdp-helpers.ts';
 
@@ -263,21 +263,73 @@ export class XdpProgram {
         fragBytes: undefined, events: undefined,
       };
     }
+    this.begin(options.cpu ?? this.defaultCpu);
+    vm.tsNs = options.tsNs ?? 0n;
+    setupFrame(vm, frame, options.ifindex ?? 1, options.rxQueue ?? 0);
+    this.execute();
+    return this.result(frame.length, options.borrow === true);
+  }
+
+  /**
+   * The per-packet path of a replay: run the `length` bytes at `from` in `buffer` (length ≥ 14)
+   * with the timestamp set by vm.setTimestamp() and the load option's CPU, and leave the outcome
+   * in the VM. Then either result() builds the XdpResult or, when plainRun() says there is
+   * nothing but a verdict to report, the caller reads vm.L[0], vm.exitPc, vm.insns and
+   * outputWindow and calls endRun().
+   */
+  runFrom(buffer: ArrayBuffer, from: number, length: number, ifindex: number, rxQueue: number): void {
+    this.begin(this.defaultCpu);
+    setupFrameFrom(this.vm, buffer, from, length, ifindex, rxQueue);
+    this.execute();
+  }
+
+  /**
+   * True when the last run ended at an exit of the entry program with nothing to report but its
+   * verdict, exit and instruction count: no fault, tail call, redirect target, metadata,
+   * fragments, printk line or ring buffer record. Its output frame is vm.packet.data … dataEnd.
+   */
+  plainRun(): boolean {
+    const vm = this.vm, p = vm.packet;
+    return vm.fault === undefined && vm.tailCalls === 0 && vm.redirect === undefined && p.dataMeta === p.data &&
+      p.frags.length === 0 && vm.printk.length === 0 && this.mapEnv.events.length === 0;
+  }
+
+  /** The verdict's origin after a plain run (-1: unknown). */
+  get verdictOrigin(): number {
+    return this.vm.origin[0]!;
+  }
+
+  /** The end of a run whose result was not asked for (after plainRun()): per-packet map housekeeping. */
+  endRun(): void {
+    for (const m of this.endPacket) m.endPacket!();
+  }
+
+  private begin(cpu: number): void {
+    const vm = this.vm;
     vm.resetRun();
-    const cpu = options.cpu ?? this.defaultCpu;
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.mapEnv.cpu.cpus) throw new UsageError(`cpu must be an integer 0…${this.mapEnv.cpu.cpus - 1}, got ${cpu}`);
     this.mapEnv.cpu.cpu = cpu;
     if (this.mapEnv.events.length > 0) this.mapEnv.events = [];
-    vm.tsNs = options.tsNs ?? 0n;
-    setupFrame(vm, frame, options.ifindex ?? 1, options.rxQueue ?? 0);
-    const L = vm.L;
+  }
+
+  private execute(): void {
+    const vm = this.vm;
     // The compiled code sets r1 = ctx, the other registers and the origins itself.
     if (this.wasm !== undefined && vm.trace === undefined) this.wasm.executeFresh(vm, this.image, CTX_ADDR);
     else {
       vm.resetRegisters();
-      L[1] = CTX_ADDR;
+      vm.L[1] = CTX_ADDR;
       execute(vm, this.image);
     }
+  }
+
+  /**
+   * The XdpResult of the last run, of a frame of `frameLength` bytes; `borrow`: as XdpRunOptions.
+   * Ends the run (endRun()).
+   */
+  result(frameLength: number, borrow: boolean): XdpResult {
+    const vm = this.vm;
+    const L = vm.L;
     const p = vm.packet;
     const u8 = vm.mem.u8;
     const fault = vm.fault;
@@ -287,7 +339,7 @@ export class XdpProgram {
     // slice() or new Uint8Array(), which each allocate a fresh ArrayBuffer (measured ~0.3 vs ~1.3 µs).
     const linear = p.dataEnd - p.data;
     let packet: Uint8Array;
-    if (options.borrow === true && p.frags.length === 0) packet = vm.views.view(p.data, linear);
+    if (borrow && p.frags.length === 0) packet = vm.views.view(p.data, linear);
     else {
       packet = Buffer.allocUnsafe(linear + p.frags.length);
       this.memBytes.copy(packet, 0, p.data, p.dataEnd);
@@ -313,10 +365,10 @@ export class XdpProgram {
       fault,
       redirect: vm.redirect,
       notRun: undefined,
-      fragBytes: frame.length > MAX_LINEAR ? frame.length - MAX_LINEAR : undefined,
+      fragBytes: frameLength > MAX_LINEAR ? frameLength - MAX_LINEAR : undefined,
       events: this.mapEnv.events.length > 0 ? this.mapEnv.events : undefined,
     };
-    for (const m of this.endPacket) m.endPacket!();
+    this.endRun();
     return result;
   }
 }
