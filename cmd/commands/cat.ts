@@ -4,7 +4,7 @@ import { CaptureReader } from '../../lib/capture/read-capture.ts';
 import { PcapngWriter } from '../../lib/capture/pcapng-writer.ts';
 import { assertNever, UsageError } from '../../lib/errors.ts';
 import { closeInputOnSigint, EXIT_INTERRUPTED, openInput, openOutput } from '../io.ts';
-import type { Logger } from '../log.ts';
+import { LazyLog } from '../lazy-log.ts';
 import { countOption, DEFAULTS, inputOptions, outputOptions, type CountArgs, type InputArgs, type OutputArgs } from '../options.ts';
 
 export interface CatArgs extends InputArgs, OutputArgs, CountArgs {
@@ -35,11 +35,9 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
   }
   // Imported here, not at the top: parser.ts imports every command (an import cycle at load time).
   const { version } = await import('../parser.ts');
-  // pino is loaded only when something is logged (a warning, or XDPREPLAY_LOG=debug): a plain
-  // re-encode does not pay for it at startup.
-  let log: Logger | undefined;
-  const logger = async (): Promise<Logger> => (log ??= (await import('../log.ts')).createLogger());
-  const debug = /^(debug|trace)$/.test(process.env['XDPREPLAY_LOG'] ?? '') ? await logger() : undefined;
+  // pino is loaded only when something is logged (a warning, or XDPREPLAY_LOG=debug).
+  const log = new LazyLog();
+  const debug = await log.debug();
   const input = openInput(args.input);
   const sink = openOutput(args.output);
   const reader = new CaptureReader({ maxCaplen: args.maxCaplen, data: 'borrow' });
@@ -100,7 +98,7 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
       const truncated = reader.finish();
       if (truncated !== undefined) {
         summary.truncated = 1;
-        (await logger()).warn({ truncated: 1, byteOffset: truncated.byteOffset },
+        (await log.get()).warn({ truncated: 1, byteOffset: truncated.byteOffset },
           `input ended inside a record: 1 truncated packet skipped, ${summary.packets} written (${truncated.message})`);
       }
     }

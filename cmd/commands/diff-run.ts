@@ -3,7 +3,7 @@ import { UsageError, XdpReplayError } from '../../lib/errors.ts';
 import { diff } from '../../lib/replay/diff.ts';
 import { diffReportJson, formatDiffReport } from '../../lib/replay/diff-report.ts';
 import { loadProgramFile, seedMapsFromFile, type LoadedProgram } from '../load-program.ts';
-import { createLogger } from '../log.ts';
+import { LazyLog } from '../lazy-log.ts';
 import { checkIntegerOption, DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
 import { runPipeline } from '../pipeline.ts';
@@ -30,17 +30,18 @@ export async function runDiff(args: DiffArgs): Promise<void> {
   checkIntegerOption('first', args.first, 0);
   checkIntegerOption('limit-insns', args.limitInsns, 1);
   if (args.output === '-' && args.json === '-') throw new UsageError('-o - and --json - both want stdout; write one of them to a file');
-  const log = createLogger(args.logLevel, args.logFormat);
+  const log = new LazyLog(args.logLevel, args.logFormat);
+  const debugLog = await log.debug();
   // One object on two engines (--old-engine interp --new-engine wasm) is the engine self-check.
   const oldP = load(args.old, args.oldProg ?? args.prog, args.oldEngine ?? args.engine, args);
   const newP = load(args.new, args.newProg ?? args.prog, args.newEngine ?? args.engine, args);
-  log.debug({ old: oldP.program.engine, new: newP.program.engine }, 'engines');
+  debugLog?.debug({ old: oldP.program.engine, new: newP.program.engine }, 'engines');
   // Both sides are seeded before the first packet: --maps-in for both, --old/--new-maps-in per side.
   const oldSeed = args.oldMapsIn ?? args.mapsIn, newSeed = args.newMapsIn ?? args.mapsIn;
   if (oldSeed !== undefined) seedMapsFromFile(oldP.program, oldSeed);
   if (newSeed !== undefined) seedMapsFromFile(newP.program, newSeed);
   const [oldLabel, newLabel] = labels(oldP, newP);
-  log.debug({ input: args.input, old: oldP.path, new: newP.path }, 'diff started');
+  debugLog?.debug({ input: args.input, old: oldP.path, new: newP.path }, 'diff started');
   const { result: report, interrupted } = await runPipeline(
     { input: args.input, output: args.output, progress: !args.quiet },
     ({ chunks, sink, progress, interrupted: stopped }) =>
@@ -62,7 +63,7 @@ export async function runDiff(args: DiffArgs): Promise<void> {
         stopped,
       }),
   );
-  if (report.truncated > 0) log.warn({ truncated: report.truncated }, `input ended inside a record: the truncated last packet was skipped, ${report.packetsIn} packets compared`);
+  if (report.truncated > 0) (await log.get()).warn({ truncated: report.truncated }, `input ended inside a record: the truncated last packet was skipped, ${report.packetsIn} packets compared`);
   const text = `${formatDiffReport(report)}\n`;
   const data = diffReportJson(report);
   data['old'] = { ...report.old, object: oldP.path, sha256: oldP.sha256, engine: oldP.program.engine };

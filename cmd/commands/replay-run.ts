@@ -11,7 +11,7 @@ import type { XdpResult } from '../../lib/xdp/xdp-program.ts';
 import { compileFilter } from '../filter.ts';
 import { EXIT_INTERRUPTED } from '../io.ts';
 import { loadProgramFile, seedMapsFromFile } from '../load-program.ts';
-import { createLogger } from '../log.ts';
+import { LazyLog } from '../lazy-log.ts';
 import { checkIntegerOption, DEFAULTS } from '../options.ts';
 import { version } from '../parser.ts';
 import { runPipeline } from '../pipeline.ts';
@@ -55,15 +55,19 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   const { actions, unknown } = parseActions(args.actions ?? []);
   if (unknown.length > 0) throw new UsageError(`--actions: unknown action ${unknown.map((u) => `"${u}"`).join(', ')} (use aborted, drop, pass, tx, redirect or a number)`);
   const expression = (args.filter ?? []).join(' ').trim();
-  const log = createLogger(args.logLevel, args.logFormat);
+  const log = new LazyLog(args.logLevel, args.logFormat);
+  const debugLog = await log.debug();
   const loaded = loadProgramFile(args.object, { ...(args.prog !== undefined ? { program: args.prog } : {}), seed: args.seed, budget: args.limitInsns, engine: args.engine, cpus: args.cpus, cpu: args.cpu });
   const eventsFd = args.events === undefined ? undefined : openSync(args.events, 'w');
   const debug = replayDebug(loaded.program, { coverage: args.coverage, coverageInsns: args.coverageInsns, breaks: args.break });
-  if (args.mapsIn !== undefined) log.debug({ entries: seedMapsFromFile(loaded.program, args.mapsIn) }, 'maps seeded');
+  if (args.mapsIn !== undefined) {
+    const entries = seedMapsFromFile(loaded.program, args.mapsIn);
+    debugLog?.debug({ entries }, 'maps seeded');
+  }
   if (args.fibRoutes !== undefined) setFibConfig(loaded.program.vm, readFibRoutes(args.fibRoutes));
   const textMode = args.output === undefined && process.stdout.isTTY === true;
   const prog = loaded.program.program;
-  log.debug({ object: args.object, program: prog.name, section: prog.section }, 'loaded');
+  debugLog?.debug({ object: args.object, program: prog.name, section: prog.section }, 'loaded');
   const { result: summary, interrupted, brokenPipe } = await runPipeline(
     { input: args.input, output: textMode ? undefined : (args.output ?? '-'), progress: !args.quiet && !textMode },
     ({ chunks, sink, progress, interrupted: stopped }) => replay(loaded.program, chunks, sink, {
@@ -94,7 +98,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
   );
   if (eventsFd !== undefined) closeSync(eventsFd);
   summary.brokenPipe = brokenPipe;
-  if (summary.truncated > 0) log.warn({ truncated: summary.truncated }, `input ended inside a record: the truncated last packet was skipped, ${summary.packetsIn} packets replayed`);
+  if (summary.truncated > 0) (await log.get()).warn({ truncated: summary.truncated }, `input ended inside a record: the truncated last packet was skipped, ${summary.packetsIn} packets replayed`);
   if (!args.quiet) process.stderr.write(`${formatSummary(summary)}\n`);
   debug?.finish(args.quiet);
   if (args.mapsOut !== undefined) writeFileSync(args.mapsOut, `${stringifyMapState(dumpMaps(loaded.program))}\n`);
