@@ -1,9 +1,12 @@
 /**
  * The per-packet path of a plain replay of a classic pcap (replay() without an entry capture, a
- * filter or a packet callback): each record of a run goes from the reader's buffer into the VM
- * and, when the run has nothing but a verdict to report (XdpProgram.plainRun()), its exit record
- * is encoded straight into the writer's batch and counted by exit. No record, result or
- * PacketOut object, no BigInt timestamp and no comment string per packet.
+ * filter or a packet callback). Each run of records is copied into the VM store's host area in
+ * one piece; each frame then moves into the packet page and, when its run has nothing but a
+ * verdict to report (XdpProgram.plainRun()), its exit record is built in the other half of the
+ * host area and counted by exit; the records built go to the writer in one copy. Copies within
+ * the store are copyWithin(), a third of the cost of a copy between two buffers (a view plus
+ * set()). No record, result or PacketOut object, no BigInt timestamp and no comment string per
+ * packet.
  *
  * Everything else takes the general path (`general`): frames shorter than 14 bytes, and runs
  * that faulted, printed, tail-called, redirected, set metadata, have fragments or returned an
@@ -17,7 +20,7 @@ import type { PcapRun } from '../capture/pcap-stream-reader.ts';
 import type { BlockEncoder, PcapngWriter } from '../capture/pcapng-writer.ts';
 import type { InterfaceRecord, PacketRecord } from '../capture/types.ts';
 import { ETH_HLEN, XdpAction } from '../xdp/constants.ts';
-import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
+import { HOST_AREA_BYTES, type XdpProgram, type XdpResult } from '../xdp/xdp-program.ts';
 import { actionName, commentHead, exitLabelAt } from './annotate.ts';
 import type { InputPacket } from './input-packets.ts';
 import type { ReplaySummary } from './summary.ts';
@@ -28,6 +31,8 @@ interface ExitCount {
   label: string;
   /** commentHead(action, label). */
   head: Uint8Array;
+  /** head as little-endian words, zero-padded (word stores: a set() per packet costs ~50 ns). */
+  headWords: Int32Array;
   count: number;
 }
 
@@ -48,6 +53,9 @@ export interface PcapRunReplayOptions {
   general: (packet: InputPacket, result: XdpResult | undefined) => void | Promise<void>;
 }
 
+/** Where records are staged (the first half of XdpProgram.hostArea) and output blocks built (the second). */
+const STAGE_BYTES = HOST_AREA_BYTES / 2;
+
 export class PcapRunReplay implements BlockEncoder {
   private readonly program: XdpProgram;
   private readonly summary: ReplaySummary;
@@ -57,24 +65,18 @@ export class PcapRunReplay implements BlockEncoder {
   /** The last exit counted: consecutive packets mostly share it. */
   private lastKey = -1;
   private last: ExitCount | undefined;
-  /** The packet being encoded (encodeInto): its block length, exit, output window, origLen, flags, id, queue. */
+  /** Staged exit records: blocks built at outBase … outBase + blockBytes, handed to the writer by flush(). */
+  private readonly inBase: number;
+  private readonly outBase: number;
   blockBytes = 0;
-  readonly packets = 1;
-  private exit: ExitCount | undefined;
-  private insns = 0;
-  private digits = 0;
-  private outStart = 0;
-  private outLength = 0;
-  private origLen = 0;
-  private flags = 0;
-  private packetId = 0;
-  private queue = 0;
-  private interfaceId = 0;
+  packets = 0;
 
   constructor(program: XdpProgram, summary: ReplaySummary, options: PcapRunReplayOptions) {
     this.program = program;
     this.summary = summary;
     this.o = options;
+    this.inBase = program.hostArea;
+    this.outBase = program.hostArea + STAGE_BYTES;
   }
 
   /** Replay every record of `run`; returns the writer's last backpressure promise, if any. */
@@ -82,7 +84,13 @@ export class PcapRunReplay implements BlockEncoder {
     const program = this.program, vm = program.vm, packet = vm.packet, L = vm.L, s = this.summary, o = this.o;
     const writer = o.writer, actions = o.actions, dv = run.view, le = run.littleEndian, fracNs = run.fracNs;
     const ifindex = o.ifindex ?? iface.interfaceId + 1, queue = o.rxQueue ?? 0;
-    this.interfaceId = writer === undefined ? 0 : o.exitInterfaceId(iface);
+    const interfaceId = writer === undefined ? 0 : o.exitInterfaceId(iface);
+    const mem = vm.mem;
+    // The whole run into the host area at once: each frame is then copied into the packet page
+    // within the store (a lone record larger than the area takes the general path).
+    const staged = run.to - run.from <= STAGE_BYTES;
+    if (staged) mem.u8.set(run.bytes.subarray(run.from, run.to), this.inBase);
+    const toStage = this.inBase - run.from;
     let wait: void | Promise<void> = undefined;
     let at = run.from;
     for (let i = 0; i < run.count; i++) {
@@ -90,15 +98,15 @@ export class PcapRunReplay implements BlockEncoder {
       const data = at + PCAP_RECORD_HEADER_LENGTH;
       at = data + caplen;
       const packetId = firstPacketId + i;
-      if (caplen < ETH_HLEN) {
-        wait = o.general(this.input(run, iface, data, caplen, origLen, sec, frac, packetId), undefined) ?? wait;
+      if (caplen < ETH_HLEN || !staged) {
+        wait = this.general(this.input(run, iface, data, caplen, origLen, sec, frac, packetId), undefined) ?? wait;
         continue;
       }
       vm.setTimestamp(sec, frac * fracNs);
-      program.runFrom(run.buffer, data, caplen, ifindex, queue);
+      program.runAt(data + toStage, caplen, ifindex, queue);
       const action = L[0]! >>> 0;
       if (action > 255 || !program.plainRun()) {
-        wait = o.general(this.input(run, iface, data, caplen, origLen, sec, frac, packetId), program.result(caplen, true)) ?? wait;
+        wait = this.general(this.input(run, iface, data, caplen, origLen, sec, frac, packetId), program.result(caplen, true)) ?? wait;
         continue;
       }
       const exit = this.exitOf(action, vm.exitPc, program.verdictOrigin);
@@ -110,66 +118,83 @@ export class PcapRunReplay implements BlockEncoder {
       if (actions === undefined || actions.has(action)) {
         s.packetsSelected++;
         if (writer !== undefined) {
-          const outLength = packet.dataEnd - packet.data;
-          const insns = vm.insns, digits = decimalDigits(insns);
-          this.exit = exit;
-          this.insns = insns;
-          this.digits = digits;
-          this.outStart = packet.data;
-          this.outLength = outLength;
-          // A snapped input stays snapped by the same amount.
-          this.origLen = origLen > caplen ? outLength + origLen - caplen : outLength;
-          this.flags = action === XdpAction.TX || action === XdpAction.REDIRECT ? EpbFlags.OUTBOUND : EpbFlags.INBOUND;
-          this.packetId = packetId;
-          this.queue = queue;
+          const outLength = packet.dataEnd - packet.data, insns = vm.insns, digits = decimalDigits(insns);
+          const length = EPB_FIXED_LENGTH + ((outLength + 3) & ~3) + FIXED_OPTIONS + 4 + ((exit.head.length + digits + 3) & ~3);
+          if (this.blockBytes + length > STAGE_BYTES) wait = this.flush() ?? wait;
           this.ts.set(sec, frac * fracNs);
-          this.blockBytes = EPB_FIXED_LENGTH + ((outLength + 3) & ~3) + FIXED_OPTIONS + 4 + ((exit.head.length + digits + 3) & ~3);
-          wait = writer.writeBlocks(this) ?? wait;
+          // A snapped input stays snapped by the same amount.
+          const outOrig = origLen > caplen ? outLength + origLen - caplen : outLength;
+          const flags = action === XdpAction.TX || action === XdpAction.REDIRECT ? EpbFlags.OUTBOUND : EpbFlags.INBOUND;
+          this.encode(this.outBase + this.blockBytes, length, interfaceId, packet.data, outLength, outOrig, exit, insns, digits, flags, packetId, queue);
+          this.blockBytes += length;
+          this.packets++;
           s.recordsOut++;
         }
       }
       program.endRun();
     }
     this.fold();
+    return this.flush() ?? wait;
+  }
+
+  /** The general path, after the exit records staged before it. */
+  private general(packet: InputPacket, result: XdpResult | undefined): void | Promise<void> {
+    const wait = this.flush();
+    return this.o.general(packet, result) ?? wait;
+  }
+
+  /** Hand the staged blocks to the writer (encodeInto copies them into its batch). */
+  private flush(): void | Promise<void> {
+    if (this.blockBytes === 0) return undefined;
+    const wait = this.o.writer!.writeBlocks(this);
+    this.blockBytes = 0;
+    this.packets = 0;
     return wait;
   }
 
-  /** Write the current packet's exit record: the same bytes as PcapngWriter.writePacket(exitRecord(…)). */
-  encodeInto(buf: Uint8Array, v: DataView, start: number): void {
-    const length = this.blockBytes, outLength = this.outLength, padded = (outLength + 3) & ~3;
+  encodeInto(buf: Uint8Array, _view: DataView, at: number): void {
+    buf.set(this.program.vm.mem.u8.subarray(this.outBase, this.outBase + this.blockBytes), at);
+  }
+
+  /**
+   * Build one exit record of `length` bytes at `start` in the store, the frame copied from
+   * `data`: the same bytes as PcapngWriter.writePacket(exitRecord(…)).
+   */
+  private encode(start: number, length: number, interfaceId: number, data: number, outLength: number, origLen: number,
+    exit: ExitCount, insns: number, digits: number, flags: number, packetId: number, queue: number): void {
+    const u8 = this.program.vm.mem.u8, v = this.program.vm.mem.view, padded = (outLength + 3) & ~3;
     v.setUint32(start, BlockType.EPB, true);
     v.setUint32(start + 4, length, true);
-    v.setUint32(start + 8, this.interfaceId, true);
+    v.setUint32(start + 8, interfaceId, true);
     v.setUint32(start + 12, this.ts.high, true);
     v.setUint32(start + 16, this.ts.low, true);
     v.setUint32(start + 20, outLength, true);
-    v.setUint32(start + 24, this.origLen, true);
+    v.setUint32(start + 24, origLen, true);
     // The padding is the tail of the data's last word: zero that word, then copy over it.
     if (padded !== outLength) v.setUint32(start + 24 + padded, 0, true);
-    buf.set(this.program.vm.views.view(this.outStart, outLength), start + 28);
+    u8.copyWithin(start + 28, data, data + outLength);
     let at = start + 28 + padded;
-    const exit = this.exit!;
     // epb_verdict: type, then the action as a u64; 9 bytes padded to 12.
     v.setUint32(at, EpbOption.VERDICT | (9 << 16), true);
     v.setUint32(at + 4, VerdictType.LINUX_EBPF_XDP | (exit.action << 8), true);
     v.setUint32(at + 8, 0, true);
     v.setUint32(at + 12, 0, true);
     at += 16;
-    const head = exit.head, n = head.length + this.digits;
+    const n = exit.head.length + digits;
     v.setUint32(at, OptionCode.COMMENT | (n << 16), true);
     // Zero the comment's last word first (its padding), then write the text over it.
     v.setUint32(at + 4 + ((n - 1) & ~3), 0, true);
-    buf.set(head, at + 4);
-    writeDecimal(buf, at + 4 + head.length, this.insns, this.digits);
+    const words = exit.headWords;
+    for (let k = 0; k < words.length; k++) v.setInt32(at + 4 + 4 * k, words[k]!, true);
+    writeDecimal(u8, at + 4 + exit.head.length, insns, digits);
     at += 4 + ((n + 3) & ~3);
     v.setUint32(at, EpbOption.FLAGS | (4 << 16), true);
-    v.setUint32(at + 4, this.flags, true);
+    v.setUint32(at + 4, flags, true);
     v.setUint32(at + 8, EpbOption.PACKETID | (8 << 16), true);
-    const id = this.packetId;
-    v.setUint32(at + 12, id >>> 0, true);
-    v.setUint32(at + 16, id < TWO_32 ? 0 : Math.floor(id / TWO_32) >>> 0, true);
+    v.setUint32(at + 12, packetId >>> 0, true);
+    v.setUint32(at + 16, packetId < TWO_32 ? 0 : Math.floor(packetId / TWO_32) >>> 0, true);
     v.setUint32(at + 20, EpbOption.QUEUE | (4 << 16), true);
-    v.setUint32(at + 24, this.queue, true);
+    v.setUint32(at + 24, queue, true);
     v.setUint32(at + 28, OptionCode.ENDOFOPT, true);
     v.setUint32(at + 32, length, true);
   }
@@ -183,7 +208,12 @@ export class PcapRunReplay implements BlockEncoder {
       const image = this.program.image;
       const line = image.lines[exitPc];
       const label = exitLabelAt(line, origin >= 0 ? image.lines[origin] : undefined, image.name, exitPc);
-      exit = { action, label, head: commentHead(action, label), count: 0 };
+      const head = commentHead(action, label);
+      const padded = new Uint8Array((head.length + 3) & ~3);
+      padded.set(head);
+      const dv = new DataView(padded.buffer);
+      const headWords = Int32Array.from({ length: padded.length / 4 }, (_, k) => dv.getInt32(4 * k, true));
+      exit = { action, label, head, headWords, count: 0 };
       this.exits.set(key, exit);
     }
     this.lastKey = key;

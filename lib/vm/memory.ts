@@ -17,6 +17,8 @@
  *                               updated as the program moves them.
  *   0x0000_7000 ...             map values and global data, each region 16-byte aligned with a
  *                               64-byte unmapped guard after it.
+ *   after the maps              optionally a host area (MemoryLayout.reserveHost): unmapped, for
+ *                               the host's own copies (a replay stages records and EPBs there).
  *   0xf000_0000 + 16 * i        map handles (what `lddw rX, map` yields): never mapped.
  */
 
@@ -82,6 +84,17 @@ export class MemoryLayout {
     this.regions.push(region);
     this.next = Math.ceil((end + REGION_GUARD) / REGION_ALIGN) * REGION_ALIGN;
     return region;
+  }
+
+  /**
+   * Reserve `size` bytes after every region added so far that no region covers, so no program
+   * or helper can reach them; returns their start. Call after the last add().
+   */
+  reserveHost(size: number): number {
+    const start = Math.ceil(this.next / 4096) * 4096;
+    if (start + size > MAX_MEMORY_BYTES) throw new RangeError(`VM memory layout exceeds ${MAX_MEMORY_BYTES} bytes with a host area of ${size} bytes`);
+    this.next = start + size;
+    return start;
   }
 
   /** Total store size, rounded up to 64 KiB (WebAssembly page size). */

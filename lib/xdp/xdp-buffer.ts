@@ -28,13 +28,16 @@ export function setupFrame(vm: Vm, frame: Uint8Array, ifindex: number, rxQueue: 
 }
 
 /**
- * setupFrame() for the `length` bytes at `from` in `buffer` (a capture reader's buffer), with no
- * view of the frame unless it has fragments: the per-packet path of a replay.
+ * setupFrame() for a frame already in the VM's store, `length` bytes at `addr` (outside every
+ * region: XdpProgram's host area). The per-packet path of a replay: a copy within one buffer
+ * (copyWithin) costs a third of a copy between two (a view and set()).
  */
-export function setupFrameFrom(vm: Vm, buffer: ArrayBuffer, from: number, length: number, ifindex: number, rxQueue: number): void {
+export function setupFrameAt(vm: Vm, addr: number, length: number, ifindex: number, rxQueue: number): void {
   const linear = length < MAX_LINEAR ? length : MAX_LINEAR;
-  vm.mem.u8.set(new Uint8Array(buffer, from, linear), DATA0);
-  layOut(vm, linear, linear === length ? EMPTY : new Uint8Array(buffer, from + linear, length - linear), ifindex, rxQueue);
+  const u8 = vm.mem.u8;
+  u8.copyWithin(DATA0, addr, addr + linear);
+  // Fragments are copied out of the host area (it is refilled while a result may hold them).
+  layOut(vm, linear, linear === length ? EMPTY : u8.slice(addr + linear, addr + length), ifindex, rxQueue);
 }
 
 /** The window and context of a frame whose `linear` bytes are at DATA0, with `frags` beyond them. */

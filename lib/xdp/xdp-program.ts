@@ -26,7 +26,7 @@ import { WasmEngine } from '../vm/wasm/runtime.ts';
 import { newFixedMemory } from '../vm/wasm/wasm-api.ts';
 import { Vm, type RedirectTarget, type TraceHook } from '../vm/vm.ts';
 import { ETH_HLEN, MAX_LINEAR, XdpAction } from './constants.ts';
-import { setupFrame, setupFrameFrom } from './xdp-buffer.ts';
+import { setupFrame, setupFrameAt } from './xdp-buffer.ts';
 import { FIB_HELPERS } from './fib-lookup.ts';
 import { XDP_HELPERS } from './xdp-helpers.ts';
 
@@ -188,6 +188,11 @@ export class XdpProgram {
   readonly engine: 'interp' | 'wasm';
   private readonly wasm: WasmEngine | undefined;
   private readonly defaultCpu: number;
+  /**
+   * HOST_AREA_BYTES of the VM store that no program or helper can reach (MemoryLayout.reserveHost),
+   * for the host's copies: a replay stages records there (runAt) and builds its output blocks.
+   */
+  readonly hostArea: number;
   private readonly endPacket: BindableMap[];
 
   constructor(object: ObjectSpec, options: XdpLoadOptions = {}) {
@@ -205,6 +210,7 @@ export class XdpProgram {
     for (const m of maps) if (m instanceof RingbufMap) m.consumer = options.ringbufConsumer ?? 'between-packets';
     this.defaultCpu = cpu;
     this.endPacket = maps.filter((m) => m.endPacket !== undefined);
+    this.hostArea = layout.reserveHost(HOST_AREA_BYTES);
     const wasmMemory = newFixedMemory(layout.byteLength);
     const mem = new VmMemory(layout, wasmMemory.buffer);
     for (const m of maps) m.bind?.(mem);
@@ -271,15 +277,15 @@ export class XdpProgram {
   }
 
   /**
-   * The per-packet path of a replay: run the `length` bytes at `from` in `buffer` (length ≥ 14)
-   * with the timestamp set by vm.setTimestamp() and the load option's CPU, and leave the outcome
-   * in the VM. Then either result() builds the XdpResult or, when plainRun() says there is
-   * nothing but a verdict to report, the caller reads vm.L[0], vm.exitPc, vm.insns and
-   * outputWindow and calls endRun().
+   * The per-packet path of a replay: run the frame of `length` bytes (≥ 14) the caller put at
+   * `addr` in the host area, with the timestamp set by vm.setTimestamp() and the load option's
+   * CPU, and leave the outcome in the VM. Then either result() builds the XdpResult or, when
+   * plainRun() says there is nothing but a verdict to report, the caller reads vm.L[0],
+   * vm.exitPc, vm.insns and vm.packet and calls endRun().
    */
-  runFrom(buffer: ArrayBuffer, from: number, length: number, ifindex: number, rxQueue: number): void {
+  runAt(addr: number, length: number, ifindex: number, rxQueue: number): void {
     this.begin(this.defaultCpu);
-    setupFrameFrom(this.vm, buffer, from, length, ifindex, rxQueue);
+    setupFrameAt(this.vm, addr, length, ifindex, rxQueue);
     this.execute();
   }
 
@@ -372,6 +378,9 @@ export class XdpProgram {
     return result;
   }
 }
+
+/** Size of XdpProgram.hostArea: two halves of 320 KiB (records in, blocks out). */
+export const HOST_AREA_BYTES = 640 * 1024;
 
 /** The empty metadata of most results (shared; never written to). */
 const NO_META = new Uint8Array(0);
