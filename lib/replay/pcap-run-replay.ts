@@ -55,6 +55,12 @@ export interface PcapRunReplayOptions {
 
 /** Where records are staged (the first half of XdpProgram.hostArea) and output blocks built (the second). */
 const STAGE_BYTES = HOST_AREA_BYTES / 2;
+/**
+ * Staged blocks go to the writer once they pass this: well below its batch (256 KiB in the CLI),
+ * so they are appended to the batch in progress rather than making the writer allocate a
+ * larger one.
+ */
+const FLUSH_BYTES = 32 * 1024;
 
 export class PcapRunReplay implements BlockEncoder {
   private readonly program: XdpProgram;
@@ -120,7 +126,7 @@ export class PcapRunReplay implements BlockEncoder {
         if (writer !== undefined) {
           const outLength = packet.dataEnd - packet.data, insns = vm.insns, digits = decimalDigits(insns);
           const length = EPB_FIXED_LENGTH + ((outLength + 3) & ~3) + FIXED_OPTIONS + 4 + ((exit.head.length + digits + 3) & ~3);
-          if (this.blockBytes + length > STAGE_BYTES) wait = this.flush() ?? wait;
+          if (this.blockBytes + length > FLUSH_BYTES) wait = this.flush() ?? wait;
           this.ts.set(sec, frac * fracNs);
           // A snapped input stays snapped by the same amount.
           const outOrig = origLen > caplen ? outLength + origLen - caplen : outLength;
