@@ -1,5 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { PcapEpbEncoder } from '../../lib/capture/pcap-epb-encoder.ts';
+import { RunEpbEncoder } from '../../lib/capture/run-epb-encoder.ts';
 import { CaptureReader } from '../../lib/capture/read-capture.ts';
 import { PcapngWriter } from '../../lib/capture/pcapng-writer.ts';
 import { assertNever, UsageError } from '../../lib/errors.ts';
@@ -49,8 +49,8 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
       userAppl: `xdpreplay ${version()}`, comments, snaplen: args.maxCaplen, batchBytes: DEFAULTS.writeBatchBytes,
     }));
   const sigint = closeInputOnSigint(input);
-  // Classic pcap packets skip the record objects: whole runs of records become EPBs in place.
-  const bulk = new PcapEpbEncoder();
+  // Pcap records and plain EPBs skip the record objects: whole runs become EPBs in place.
+  const bulk = new RunEpbEncoder();
   let failure: unknown;
   try {
     let done = limit === 0;
@@ -58,9 +58,9 @@ export async function runCat(args: CatArgs): Promise<CatSummary> {
       if (done) break;
       reader.append(chunk);
       for (;;) {
-        const run = reader.takePcapRun(limit - summary.packets, DEFAULTS.writeBatchBytes);
+        const run = reader.takeRun(limit - summary.packets, DEFAULTS.writeBatchBytes);
         if (run !== undefined) {
-          const wait = open().writeBlocks(bulk.use(run, 0));
+          const wait = open().writeBlocks(bulk.use(run));
           if (wait !== undefined) await wait;
           done = (summary.packets += run.count) >= limit;
           if (done || sink.closed) break;

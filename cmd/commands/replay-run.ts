@@ -84,7 +84,7 @@ export async function runReplay(args: ReplayArgs): Promise<void> {
       comments: [`program ${loaded.path} section ${prog.section} function ${prog.name} sha256 ${loaded.sha256}`],
       snaplen: args.maxCaplen,
       batchBytes: DEFAULTS.writeBatchBytes,
-      // Only when asked for: without a packet callback a pcap takes the faster path (lib/replay/pcap-run-replay.ts).
+      // Only when asked for: without a packet callback packets take the faster run path (lib/replay/run-replay.ts).
       ...(textMode || debug !== undefined || eventsFd !== undefined ? {
         onPacket: (packet: InputPacket, result: XdpResult, selected: boolean) => {
           if (textMode && selected) process.stdout.write(`${packetLine(packet, result)}\n`);

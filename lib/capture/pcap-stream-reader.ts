@@ -8,6 +8,8 @@ import {
   CaptureErrorCode, DEFAULT_MAX_CAPLEN, EPB_FIXED_LENGTH, PCAP_FILE_HEADER_LENGTH, PCAP_RECORD_HEADER_LENGTH, PCAP_VERSION_MAJOR, PcapMagic,
   TSRESOL_NSEC,
 } from './constants.ts';
+import { NsHalves } from './ns-halves.ts';
+import { PacketRun } from './packet-run.ts';
 import { StreamBuffer } from './stream-buffer.ts';
 import type { CaptureReaderOptions, CaptureRecord, CaptureStreamReader, InterfaceRecord, PacketRecord } from './types.ts';
 
@@ -16,28 +18,6 @@ const NS_PER_S = 1_000_000_000n;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/**
- * A run of complete packet records in the reader's buffer, consumed by takeRun(): the records
- * lie at bytes[from, to) in the file's layout (16-byte header + data each). Valid until the
- * next append(); the reader refills one run object.
- */
-export interface PcapRun {
-  bytes: Uint8Array;
-  /** bytes.buffer (bytes starts at its offset 0) and a view of it, for reading records in place. */
-  buffer: ArrayBuffer;
-  view: DataView;
-  from: number;
-  to: number;
-  /** Records in the run. */
-  count: number;
-  /** What the records take as option-less EPBs: Σ (32 + caplen padded to 4). */
-  epbBytes: number;
-  littleEndian: boolean;
-  /** ns per timestamp fraction unit: 1000 (µs file) or 1 (ns file). */
-  fracNs: number;
-  /** Absolute input offset of bytes[from]. */
-  byteOffset: number;
-}
 const NO_BYTES = new Uint8Array(0);
 
 function packetRecord(tsNs: bigint, data: Uint8Array, origLen: number, byteOffset: number): Mutable<PacketRecord> {
@@ -61,14 +41,14 @@ export class PcapStreamReader implements CaptureStreamReader {
   private lastSecNs = 0n;
   /** Borrow mode: the packet record next() refills and returns (valid until the next call). */
   private readonly reused: Mutable<PacketRecord> | undefined;
-  /** The run takeRun() refills. */
-  private readonly run: PcapRun;
+  /** The run takeRun() refills, and its timestamp arithmetic. */
+  private readonly run = new PacketRun();
+  private readonly ts = new NsHalves();
 
   constructor(options: CaptureReaderOptions = {}) {
     this.maxCaplen = options.maxCaplen ?? DEFAULT_MAX_CAPLEN;
     this.copy = (options.data ?? 'copy') === 'copy';
     this.reused = this.copy ? undefined : packetRecord(0n, NO_BYTES, 0, 0);
-    this.run = { bytes: NO_BYTES, buffer: NO_BYTES.buffer, view: new DataView(NO_BYTES.buffer), from: 0, to: 0, count: 0, epbBytes: 0, littleEndian: true, fracNs: 1000, byteOffset: 0 };
   }
 
   get bytesIn(): number {
@@ -121,13 +101,13 @@ export class PcapStreamReader implements CaptureStreamReader {
   }
 
   /**
-   * The bulk path of re-encoding (pcap-epb-encoder.ts): consume the complete packet records at
-   * the front of the buffer, at most `maxCount` of them and, after the first, only while their
-   * EPBs fit in `maxEpbBytes`, without building a record per packet. Undefined when no complete
-   * record is buffered, or while next() still has the file header to return (call next() until
-   * it returns undefined first). Same caplen cap and errors as next().
+   * The bulk paths (packet-run.ts): consume the complete packet records at the front of the
+   * buffer, at most `maxCount` of them and, after the first, only while their EPBs fit in
+   * `maxEpbBytes`, without building a record per packet. Undefined when no complete record is
+   * buffered, or while next() still has the file header to return (call next() until it
+   * returns undefined first). Same caplen cap and errors as next().
    */
-  takeRun(maxCount: number, maxEpbBytes: number): PcapRun | undefined {
+  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
     if (!this.headerDone || this.pendingInterface !== undefined) return undefined;
     const b = this.buf;
     const v = b.view;
@@ -135,32 +115,25 @@ export class PcapStreamReader implements CaptureStreamReader {
     const max = this.maxCaplen;
     const end = b.end;
     const from = b.start;
-    let p = from, count = 0, epbBytes = 0;
-    while (count < maxCount && p + PCAP_RECORD_HEADER_LENGTH <= end) {
+    const run = this.run;
+    const ts = this.ts;
+    const fracNs = this.fracNs;
+    run.begin('pcap', b.bytes, v, from);
+    let p = from;
+    while (run.count < maxCount && p + PCAP_RECORD_HEADER_LENGTH <= end) {
       const caplen = v.getUint32(p + 8, le);
       if (caplen > max) {
-        if (count > 0) break; // the records before it first; next call reports it at its offset
+        if (run.count > 0) break; // the records before it first; next call reports it at its offset
         throw new FormatError('pcap', CaptureErrorCode.CAPLEN_TOO_LARGE, b.base + p + 8, `packet record: expected a captured length of at most ${max}, found ${caplen}`);
       }
       const next = p + PCAP_RECORD_HEADER_LENGTH + caplen;
-      const epb = EPB_FIXED_LENGTH + ((caplen + 3) & ~3);
-      if (next > end || (count > 0 && epbBytes + epb > maxEpbBytes)) break;
-      epbBytes += epb;
-      count++;
+      if (next > end || (run.count > 0 && run.epbBytes + EPB_FIXED_LENGTH + ((caplen + 3) & ~3) > maxEpbBytes)) break;
+      ts.set(v.getUint32(p, le), v.getUint32(p + 4, le) * fracNs);
+      run.push(p + PCAP_RECORD_HEADER_LENGTH, caplen, v.getUint32(p + 12, le), ts.high, ts.low, 0, b.base + p);
       p = next;
     }
-    if (count === 0) return undefined;
-    const run = this.run;
-    run.bytes = b.bytes;
-    run.buffer = b.arrayBuffer;
-    run.view = v;
-    run.from = from;
+    if (run.count === 0) return undefined;
     run.to = p;
-    run.count = count;
-    run.epbBytes = epbBytes;
-    run.littleEndian = le;
-    run.fracNs = this.fracNs;
-    run.byteOffset = b.base + from;
     b.consume(p - from);
     return run;
   }

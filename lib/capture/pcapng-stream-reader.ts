@@ -10,6 +10,8 @@ import {
   DEFAULT_MAX_CAPLEN, DEFAULT_TSRESOL, EpbOption, IdbOption, IsbOption, OptionCode, PCAPNG_VERSION_MAJOR, PbOption, ShbOption,
 } from './constants.ts';
 import { optionI64, optionString, optionU32, optionU64, optionU8, optionVerdict, walkOptions, type OptionArea } from './pcapng-options.ts';
+import { NsHalves } from './ns-halves.ts';
+import { PacketRun } from './packet-run.ts';
 import { StreamBuffer } from './stream-buffer.ts';
 import { ticksToNs, timeScale, type TimeScale } from './timestamp.ts';
 import type {
@@ -23,6 +25,8 @@ interface Iface {
   readonly globalId: number;
   readonly snaplen: number;
   readonly scale: TimeScale;
+  /** Nanoseconds per timestamp tick when takeRun() can convert without BigInt: 1000 (µs), 1 (ns); else 0. */
+  readonly nsPerTick: number;
 }
 
 export class PcapngStreamReader implements CaptureStreamReader {
@@ -35,6 +39,9 @@ export class PcapngStreamReader implements CaptureStreamReader {
   private sectionIndex = -1;
   private ifaces: Iface[] = [];
   private nextGlobalId = 0;
+  /** The run takeRun() refills, and its timestamp arithmetic. */
+  private readonly run = new PacketRun();
+  private readonly ts = new NsHalves();
 
   constructor(options: CaptureReaderOptions = {}) {
     this.maxCaplen = options.maxCaplen ?? DEFAULT_MAX_CAPLEN;
@@ -91,6 +98,48 @@ export class PcapngStreamReader implements CaptureStreamReader {
     }
     b.consume(len);
     return record;
+  }
+
+  /**
+   * CaptureStreamReader.takeRun: the EPBs without options at the front of the buffer whose
+   * interface has µs or ns timestamps and no offset (what dumpcap and tcpdump write). The run
+   * stops at anything else, including a block next() would refuse, which next() then reports.
+   */
+  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
+    if (this.sectionIndex < 0) return undefined;
+    const b = this.buf;
+    const v = b.view;
+    const le = this.le;
+    const end = b.end;
+    const from = b.start;
+    const run = this.run;
+    const ts = this.ts;
+    run.begin('epb', b.bytes, v, from);
+    let p = from;
+    while (run.count < maxCount && p + 32 <= end && v.getUint32(p, le) === BlockType.EPB) {
+      const len = v.getUint32(p + 4, le);
+      const caplen = v.getUint32(p + 20, le);
+      // Exactly header + padded data + trailer: no options, and a length next() accepts.
+      if (len !== 32 + ((caplen + 3) & ~3) || caplen > this.maxCaplen || len > this.maxBlockLength || p + len > end) break;
+      if (v.getUint32(p + len - 4, le) !== len) break;
+      const iface = this.ifaces[v.getUint32(p + 8, le)];
+      if (iface === undefined || iface.nsPerTick === 0 || (run.count > 0 && run.epbBytes + len > maxEpbBytes)) break;
+      const high = v.getUint32(p + 12, le), low = v.getUint32(p + 16, le);
+      if (iface.nsPerTick === 1) run.push(p + 28, caplen, v.getUint32(p + 24, le), high, low, iface.globalId, b.base + p);
+      else {
+        if (high >= 0x200000) break; // over 2^53 µs (year 2255): the BigInt path
+        const ticks = high * 4294967296 + low;
+        let sec = Math.floor(ticks / 1e6), us = ticks - sec * 1e6;
+        if (us < 0) { sec--; us += 1e6; } // the quotient rounded up
+        ts.set(sec, us * 1000);
+        run.push(p + 28, caplen, v.getUint32(p + 24, le), ts.high, ts.low, iface.globalId, b.base + p);
+      }
+      p += len;
+    }
+    if (run.count === 0) return undefined;
+    run.to = p;
+    b.consume(p - from);
+    return run;
   }
 
   finish(): FormatError | undefined {
@@ -169,7 +218,8 @@ export class PcapngStreamReader implements CaptureStreamReader {
     });
     const interfaceId = this.nextGlobalId++;
     const sectionInterfaceId = this.ifaces.length;
-    this.ifaces.push({ globalId: interfaceId, snaplen, scale: timeScale(tsresol, tsoffset) });
+    const nsPerTick = tsoffset !== 0n ? 0 : tsresol === 6 ? 1000 : tsresol === 9 ? 1 : 0;
+    this.ifaces.push({ globalId: interfaceId, snaplen, scale: timeScale(tsresol, tsoffset), nsPerTick });
     return {
       type: 'interface', interfaceId, sectionInterfaceId, sectionIndex: this.sectionIndex, linkType, snaplen, name,
       description, tsresol, tsoffset, comments, byteOffset: abs,

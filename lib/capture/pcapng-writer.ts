@@ -99,7 +99,7 @@ export interface PacketOut {
   queue?: number | undefined;
 }
 
-/** Blocks built in place in the writer's batch (writeBlocks), e.g. PcapEpbEncoder's EPBs. */
+/** Blocks built in place in the writer's batch (writeBlocks), e.g. RunEpbEncoder's EPBs. */
 export interface BlockEncoder {
   /** Bytes the blocks take (whole blocks, a multiple of 4). */
   readonly blockBytes: number;

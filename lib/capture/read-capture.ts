@@ -9,7 +9,8 @@
  */
 import { FormatError } from '../errors.ts';
 import { BlockType, CaptureErrorCode, PcapMagic } from './constants.ts';
-import { PcapStreamReader, type PcapRun } from './pcap-stream-reader.ts';
+import type { PacketRun } from './packet-run.ts';
+import { PcapStreamReader } from './pcap-stream-reader.ts';
 import { PcapngStreamReader } from './pcapng-stream-reader.ts';
 import type { CaptureFormat, CaptureReaderOptions, CaptureRecord, CaptureStreamReader } from './types.ts';
 
@@ -64,13 +65,9 @@ export class CaptureReader implements CaptureStreamReader {
     return this.inner?.next();
   }
 
-  /**
-   * For a classic pcap input: the next run of complete packet records (PcapStreamReader.takeRun),
-   * else undefined (pcapng input, header not yet returned by next(), or nothing buffered).
-   */
-  takePcapRun(maxCount: number, maxEpbBytes: number): PcapRun | undefined {
-    const inner = this.inner;
-    return inner instanceof PcapStreamReader ? inner.takeRun(maxCount, maxEpbBytes) : undefined;
+  /** The next run of packets that need no record object (CaptureStreamReader.takeRun), else undefined. */
+  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
+    return this.inner?.takeRun(maxCount, maxEpbBytes);
   }
 
   finish(): FormatError | undefined {

@@ -9,8 +9,8 @@ import { dataView } from '../util/bytes.ts';
 export class StreamBuffer {
   bytes: Uint8Array;
   view: DataView;
-  /** bytes.buffer (bytes starts at its offset 0), kept apart: the TypedArray .buffer getter costs ~35 ns, per packet in borrow(). */
-  arrayBuffer: ArrayBuffer;
+  /** bytes.buffer, kept apart: the TypedArray .buffer getter costs ~35 ns, per packet in borrow(). */
+  private arrayBuffer: ArrayBuffer;
   /** Index of the first unread byte. */
   start = 0;
   /** Index one past the last valid byte. */

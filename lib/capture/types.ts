@@ -1,3 +1,4 @@
+import type { PacketRun } from './packet-run.ts';
 /**
  * Records produced by the capture readers. Consumers `switch (record.type)`.
  * Interface ids are stream-global: the n-th interface seen in the whole input (across all
@@ -125,6 +126,14 @@ export interface CaptureStreamReader {
    * (not thrown) when a final record was cut short; throws when even the header is incomplete.
    */
   finish(): FormatError | undefined;
+  /**
+   * The bulk paths (packet-run.ts): consume the complete packets at the front of the buffer that
+   * need no record object (every pcap record; EPBs without options of interfaces with µs or ns
+   * timestamps), at most `maxCount` and, after the first, only while their EPBs fit in
+   * `maxEpbBytes`. Undefined when the next thing buffered is something else (or incomplete):
+   * call next() for it. Errors as next() would report them, at the same offsets.
+   */
+  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined;
   /** Total bytes appended so far. */
   readonly bytesIn: number;
 }

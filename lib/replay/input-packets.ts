@@ -1,5 +1,5 @@
 import { CaptureReader } from '../capture/read-capture.ts';
-import type { PcapRun } from '../capture/pcap-stream-reader.ts';
+import type { PacketRun } from '../capture/packet-run.ts';
 import type { CaptureReaderOptions, InterfaceRecord, PacketRecord } from '../capture/types.ts';
 import { FormatError, UsageError } from '../errors.ts';
 
@@ -73,17 +73,20 @@ export class InputPacketReader {
   }
 
   /**
-   * The bulk path of a classic pcap (CaptureReader.takePcapRun): the complete records at the front
-   * of the buffer, at most `maxCount`, numbered from packets + 1, with their interface. Undefined
-   * when the input is not a pcap, no record is complete, or next() has the interface to return.
+   * The bulk path (CaptureReader.takeRun): the packets at the front of the buffer that need no
+   * record object, at most `maxCount`, numbered from packets + 1. Undefined when the next thing
+   * is something else: call next(). Their interfaces were all returned (and checked) by next()
+   * before: `interfaces` has them by stream-global id.
    */
-  takePcapRun(maxCount: number, maxEpbBytes: number): { run: PcapRun; iface: InterfaceRecord } | undefined {
-    const run = this.reader.takePcapRun(maxCount, maxEpbBytes);
-    if (run === undefined) return undefined;
-    // A classic pcap has one interface, id 0, returned by next() (and checked) before any record.
-    const iface = this.interfaces[0]!;
-    this.packets += run.count;
-    return { run, iface };
+  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
+    const run = this.reader.takeRun(maxCount, maxEpbBytes);
+    if (run !== undefined) this.packets += run.count;
+    return run;
+  }
+
+  /** The interfaces returned so far, by stream-global id. */
+  get interfaceList(): readonly InterfaceRecord[] {
+    return this.interfaces;
   }
 
   /** At end of input: a truncated final record, if any. */
@@ -100,13 +103,14 @@ export interface ForEachInputOptions extends CaptureReaderOptions {
   /** Checked after every packet (or run); true ends the input early. */
   stopped?: () => boolean;
   /**
-   * Classic pcap input in runs of records instead of one packet event per record: called with
-   * each run, its interface and the packetId of its first record (the next ones follow in order).
+   * Take packets in runs where the input allows (InputPacketReader.takeRun) instead of one packet
+   * event each: called with each run, the interfaces by stream-global id and the packetId of the
+   * run's first packet (the next ones follow in order).
    */
-  onPcapRun?: (run: PcapRun, iface: InterfaceRecord, firstPacketId: number) => void | Promise<void>;
+  onRun?: (run: PacketRun, interfaces: readonly InterfaceRecord[], firstPacketId: number) => void | Promise<void>;
 }
 
-/** The most output a run is taken for, as option-less EPBs: bounds what one onPcapRun call queues. */
+/** The most output a run is taken for, as option-less EPBs: bounds what one onRun call queues. */
 const RUN_EPB_BYTES = 256 * 1024;
 
 /**
@@ -122,13 +126,13 @@ export async function forEachInput(
   const input = new InputPacketReader(options);
   const limit = options.count ?? Infinity;
   if (limit <= 0) return { truncated: undefined, packets: 0 };
-  const onRun = options.onPcapRun;
+  const onRun = options.onRun;
   for await (const chunk of source) {
     input.append(chunk);
     for (;;) {
-      const taken = onRun === undefined ? undefined : input.takePcapRun(limit - input.packets, RUN_EPB_BYTES);
-      if (taken !== undefined) {
-        const wait = onRun!(taken.run, taken.iface, input.packets - taken.run.count + 1);
+      const run = onRun === undefined ? undefined : input.takeRun(limit - input.packets, RUN_EPB_BYTES);
+      if (run !== undefined) {
+        const wait = onRun!(run, input.interfaceList, input.packets - run.count + 1);
         if (wait !== undefined) await wait;
         if (input.packets >= limit || options.stopped?.() === true) return { truncated: undefined, packets: input.packets };
         continue;

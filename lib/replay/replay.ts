@@ -6,7 +6,7 @@ import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { entryRecord, exitRecord, type RecordContext } from './annotate.ts';
 import { forEachInput, type ForEachInputOptions, type InputPacket } from './input-packets.ts';
 import { HELPER_NAMES } from '../isa/helper-ids.ts';
-import { PcapRunReplay } from './pcap-run-replay.ts';
+import { RunReplay } from './run-replay.ts';
 import { countHelpers, countResult, emptySummary, type ReplaySummary } from './summary.ts';
 
 export type CapturePoint = 'entry' | 'exit' | 'both';
@@ -117,17 +117,17 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
     }
     return wait;
   };
-  // Classic pcap in runs of records, written without per-packet objects, when each packet gets
-  // just its exit record (no entry record, filter or callback).
+  // Packets in runs (pcap records, plain EPBs), written without per-packet objects, when each
+  // packet gets just its exit record (no entry record, filter or callback).
   const runs = capture === 'exit' && options.filter === undefined && options.onPacket === undefined
-    ? new PcapRunReplay(program, summary, {
-      writer, exitInterfaceId: (iface) => exitIds[iface.interfaceId]!, actions: options.actions,
+    ? new RunReplay(program, summary, {
+      writer, exitInterfaceId: (id) => exitIds[id]!, actions: options.actions,
       ifindex: options.ifindex, rxQueue: options.rxQueue, general: onPacket,
     })
     : undefined;
   try {
     const inputOptions = pipelineInputOptions(sink, options);
-    if (runs !== undefined) inputOptions.onPcapRun = (run, iface, first) => runs.replay(run, iface, first);
+    if (runs !== undefined) inputOptions.onRun = (run, interfaces, first) => runs.replay(run, interfaces, first);
     const end = await forEachInput(source, inputOptions, (ev) => {
       if (ev.type === 'interface') {
         const iface = ev.iface;

@@ -94,10 +94,10 @@ export class Vm {
   exitPc = 0;
   printk: string[] = [];
   redirect: RedirectTarget | undefined;
-  /** The packet timestamp (tsNs): a bigint, or seconds + nanoseconds not yet made into one. */
+  /** The packet timestamp (tsNs): a bigint, or u32 halves not yet made into one. */
   private tsValue = 0n;
-  private tsSec = 0;
-  private tsSubNs = 0;
+  private tsHigh = 0;
+  private tsLow = 0;
   private tsPending = false;
   ifindex = 1;
   rxQueue = 0;
@@ -139,7 +139,7 @@ export class Vm {
   /** The packet's timestamp, what bpf_ktime_get_ns returns; set as a bigint or by setTimestamp(). */
   get tsNs(): bigint {
     if (this.tsPending) {
-      this.tsValue = BigInt(this.tsSec) * 1_000_000_000n + BigInt(this.tsSubNs);
+      this.tsValue = (BigInt(this.tsHigh) << 32n) | BigInt(this.tsLow);
       this.tsPending = false;
     }
     return this.tsValue;
@@ -151,12 +151,12 @@ export class Vm {
   }
 
   /**
-   * The timestamp as seconds and nanoseconds (both below 2^32 and 10^9): the BigInt is made only
-   * when a helper reads it, not per packet (a replay of a pcap sets every packet's).
+   * The timestamp as the high and low u32 halves of its nanosecond count: the BigInt is made
+   * only when a helper reads it, not per packet (a replay sets every packet's).
    */
-  setTimestamp(sec: number, subNs: number): void {
-    this.tsSec = sec;
-    this.tsSubNs = subNs;
+  setTimestamp(high: number, low: number): void {
+    this.tsHigh = high;
+    this.tsLow = low;
     this.tsPending = true;
   }
 

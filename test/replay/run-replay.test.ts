@@ -4,27 +4,21 @@ import { loadObject } from '../../lib/object/load-object.ts';
 import { replay, type ReplayOptions } from '../../lib/replay/replay.ts';
 import type { ReplaySummary } from '../../lib/replay/summary.ts';
 import { loadXdpProgram } from '../../lib/xdp/xdp-program.ts';
-import { concat, ethernetFrame, pcapHeader, pcapRecord, prng } from '../helpers/capture-bytes.ts';
+import { concat, epb, ethernetFrame, idb, option, pcapHeader, pcapRecord, prng, shb, stringOption, u32 } from '../helpers/capture-bytes.ts';
 import { MIXED_PCAP, readPackets, samplePath } from '../xdp/capture-packets.ts';
 
-// replay() takes classic pcap in runs of records (PcapRunReplay) unless a packet callback, a
-// filter or entry records need the general path. A no-op onPacket forces the general path: both
-// must write the same bytes and count the same summary.
+// replay() takes packets in runs (RunReplay: pcap records, pcapng EPBs without options) unless a
+// packet callback, a filter or entry records need the general path. A no-op onPacket forces the
+// general path: both must write the same bytes and count the same summary.
 
 const PROGRAMS: [string, string][] = [['firewall', 'xdp_firewall'], ['ratelimit', 'xdp_ratelimit'], ['l4lb', 'xdp_l4lb'], ['decap', 'xdp_decap'],
   ['tailcall', 'xdp_dispatch'], ['redirect', 'xdp_redirect'], ['globals', 'xdp_globals'], ['subprog', 'xdp_sanity'], ['printk', 'xdp_printk']];
 
 /** The mixed sample packets plus edge cases: runts, a jumbo frame with fragments, snapped records, second boundaries. */
-function edgeCapture(littleEndian: boolean, nanos: boolean): Uint8Array {
+function edgePackets(): { data: Uint8Array; origLen: number }[] {
   const rand = prng(7);
-  const records: number[][] = [];
-  let i = 0;
-  const add = (data: Uint8Array, origLen = data.length): void => {
-    // Seconds near 2^32 and fractions that cross second boundaries exercise the exact 64-bit split.
-    const sec = 0xfffffff0 + (i >> 2), frac = nanos ? 999_999_990 + (i % 10) : 999_990 + (i % 10);
-    records.push(pcapRecord({ sec, frac, data, origLen, littleEndian }));
-    i++;
-  };
+  const out: { data: Uint8Array; origLen: number }[] = [];
+  const add = (data: Uint8Array, origLen = data.length): void => void out.push({ data, origLen });
   for (const p of readPackets(MIXED_PCAP)) add(p.data);
   add(new Uint8Array(0));
   add(ethernetFrame(13, 1));
@@ -35,7 +29,23 @@ function edgeCapture(littleEndian: boolean, nanos: boolean): Uint8Array {
     const p = readPackets(MIXED_PCAP)[Math.floor(rand() * 50)]!.data;
     add(p.subarray(0, Math.max(14, p.length - 10)), p.length + 1000);
   }
+  return out;
+}
+
+function edgeCapture(littleEndian: boolean, nanos: boolean): Uint8Array {
+  // Seconds near 2^32 and fractions that cross second boundaries exercise the exact 64-bit split.
+  const records = edgePackets().map(({ data, origLen }, i) =>
+    pcapRecord({ sec: 0xfffffff0 + (i >> 2), frac: nanos ? 999_999_990 + (i % 10) : 999_990 + (i % 10), data, origLen, littleEndian }));
   return concat(pcapHeader({ littleEndian, nanos }), ...records);
+}
+
+/** The same packets as pcapng: two interfaces (µs, ns), every ninth EPB with an epb_queue option (the general path). */
+function edgePcapng(): Uint8Array {
+  const blocks = edgePackets().map(({ data, origLen }, i) => epb({
+    interfaceId: i % 2, ts: 1_700_000_000_999_990n + BigInt(i) * (i % 2 === 0 ? 1n : 1000n), data, origLen,
+    options: i % 9 === 4 ? [option(6, u32(i % 4)), stringOption(1, 'queued')] : [],
+  }));
+  return concat(shb(), idb({ options: [option(9, [6])] }), idb({ options: [option(9, [9])] }), ...blocks);
 }
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
@@ -59,7 +69,7 @@ Promise<{ fast: Uint8Array; general: Uint8Array; fastSummary: ReplaySummary; gen
 }
 
 for (const [littleEndian, nanos] of [[true, false], [false, true]] as const) {
-  test(`the pcap run path writes and counts exactly what the general path does (${littleEndian ? 'little' : 'big'}-endian, ${nanos ? 'ns' : 'µs'})`, async (t) => {
+  test(`the run path writes and counts exactly what the general path does (${littleEndian ? 'little' : 'big'}-endian, ${nanos ? 'ns' : 'µs'})`, async (t) => {
     const input = edgeCapture(littleEndian, nanos);
     for (const [sample, program] of PROGRAMS) {
       for (const chunk of [input.length, 1000, 97]) {
@@ -71,7 +81,18 @@ for (const [littleEndian, nanos] of [[true, false], [false, true]] as const) {
   });
 }
 
-test('the pcap run path keeps --actions, the context overrides and -c like the general path', async (t) => {
+test('the run path writes and counts pcapng input exactly as the general path does', async (t) => {
+  const input = edgePcapng();
+  for (const [sample, program] of PROGRAMS) {
+    for (const chunk of [input.length, 333]) {
+      const r = await replayBoth(sample, program, input, chunk, {});
+      t.true(Buffer.compare(r.fast, r.general) === 0, `${sample}, chunks of ${chunk}: output differs`);
+      t.deepEqual(r.fastSummary, r.generalSummary, `${sample}, chunks of ${chunk}`);
+    }
+  }
+});
+
+test('the run path keeps --actions, the context overrides and -c like the general path', async (t) => {
   const input = edgeCapture(true, false);
   for (const [sample, program] of PROGRAMS) {
     const options: ReplayOptions = { actions: new Set([1, 3]), ifindex: 7, rxQueue: 3, count: 41 };
@@ -85,7 +106,7 @@ test('the pcap run path keeps --actions, the context overrides and -c like the g
   }
 });
 
-test('the pcap run path counts plain runs by exit and verdict in the summary', async (t) => {
+test('the run path counts plain runs by exit and verdict in the summary', async (t) => {
   const input = edgeCapture(true, false);
   const r = await replayBoth('firewall', 'xdp_firewall', input, input.length, {});
   const verdicts = Object.values(r.fastSummary.verdicts).reduce((a, n) => a + n, 0);

@@ -13,10 +13,9 @@
  * action above 255 — with the result of the run already made, so nothing runs twice. Both paths
  * write the same bytes for the same run (the tests compare them).
  */
-import { BlockType, EPB_FIXED_LENGTH, EpbFlags, EpbOption, OptionCode, PCAP_RECORD_HEADER_LENGTH, VerdictType } from '../capture/constants.ts';
+import { BlockType, EPB_FIXED_LENGTH, EpbFlags, EpbOption, OptionCode, VerdictType } from '../capture/constants.ts';
 import { decimalDigits, writeDecimal } from '../capture/decimal.ts';
-import { NsHalves } from '../capture/ns-halves.ts';
-import type { PcapRun } from '../capture/pcap-stream-reader.ts';
+import type { PacketRun } from '../capture/packet-run.ts';
 import type { BlockEncoder, PcapngWriter } from '../capture/pcapng-writer.ts';
 import type { InterfaceRecord, PacketRecord } from '../capture/types.ts';
 import { ETH_HLEN, XdpAction } from '../xdp/constants.ts';
@@ -45,10 +44,11 @@ const TWO_32 = 4294967296;
 /** Exit pcs and verdict origins are below 2^20 (a program has at most 1M instructions). */
 const PC_SPAN = 1 << 20;
 
-export interface PcapRunReplayOptions {
+export interface RunReplayOptions {
   /** The writer and the output interface of exit records (undefined: count only). */
   writer: PcapngWriter | undefined;
-  exitInterfaceId: (iface: InterfaceRecord) => number;
+  /** The output interface of an input interface's exit records, by stream-global id. */
+  exitInterfaceId: (interfaceId: number) => number;
   actions: ReadonlySet<number> | undefined;
   ifindex: number | undefined;
   rxQueue: number | undefined;
@@ -65,11 +65,10 @@ const STAGE_BYTES = HOST_AREA_BYTES / 2;
  */
 const FLUSH_BYTES = 32 * 1024;
 
-export class PcapRunReplay implements BlockEncoder {
+export class RunReplay implements BlockEncoder {
   private readonly program: XdpProgram;
   private readonly summary: ReplaySummary;
-  private readonly o: PcapRunReplayOptions;
-  private readonly ts = new NsHalves();
+  private readonly o: RunReplayOptions;
   private readonly exits = new Map<number, ExitCount>();
   /** The last exit counted: consecutive packets mostly share it. */
   private lastKey = -1;
@@ -82,7 +81,7 @@ export class PcapRunReplay implements BlockEncoder {
   blockBytes = 0;
   packets = 0;
 
-  constructor(program: XdpProgram, summary: ReplaySummary, options: PcapRunReplayOptions) {
+  constructor(program: XdpProgram, summary: ReplaySummary, options: RunReplayOptions) {
     this.program = program;
     this.summary = summary;
     this.o = options;
@@ -91,34 +90,38 @@ export class PcapRunReplay implements BlockEncoder {
     this.i32 = new Int32Array(program.vm.mem.buffer);
   }
 
-  /** Replay every record of `run`; returns the writer's last backpressure promise, if any. */
-  replay(run: PcapRun, iface: InterfaceRecord, firstPacketId: number): void | Promise<void> {
+  /** Replay every packet of `run`; returns the writer's last backpressure promise, if any. */
+  replay(run: PacketRun, interfaces: readonly InterfaceRecord[], firstPacketId: number): void | Promise<void> {
     const program = this.program, vm = program.vm, packet = vm.packet, L = vm.L, s = this.summary, o = this.o;
-    const writer = o.writer, actions = o.actions, dv = run.view, le = run.littleEndian, fracNs = run.fracNs;
-    const ifindex = o.ifindex ?? iface.interfaceId + 1, queue = o.rxQueue ?? 0;
-    const interfaceId = writer === undefined ? 0 : o.exitInterfaceId(iface);
+    const writer = o.writer, actions = o.actions, queue = o.rxQueue ?? 0;
+    const { data: dataAt, caplen: caplens, origLen: origLens, tsHigh, tsLow, iface: ifaceIds } = run;
     const mem = vm.mem;
     // The whole run into the host area at once: each frame is then copied into the packet page
-    // within the store (a lone record larger than the area takes the general path).
+    // within the store (a lone packet larger than the area takes the general path).
     const staged = run.to - run.from <= STAGE_BYTES;
     if (staged) mem.u8.set(run.bytes.subarray(run.from, run.to), this.inBase);
     const toStage = this.inBase - run.from;
     let wait: void | Promise<void> = undefined;
-    let at = run.from;
+    // The interface of the previous packet, mostly the same one.
+    let ifaceId = -1, ifindex = 0, interfaceId = 0;
     for (let i = 0; i < run.count; i++) {
-      const sec = dv.getUint32(at, le), frac = dv.getUint32(at + 4, le), caplen = dv.getUint32(at + 8, le), origLen = dv.getUint32(at + 12, le);
-      const data = at + PCAP_RECORD_HEADER_LENGTH;
-      at = data + caplen;
+      const caplen = caplens[i]!, origLen = origLens[i]!, data = dataAt[i]!;
       const packetId = firstPacketId + i;
       if (caplen < ETH_HLEN || !staged) {
-        wait = this.general(this.input(run, iface, data, caplen, origLen, sec, frac, packetId), undefined) ?? wait;
+        wait = this.general(this.input(run, i, interfaces, packetId), undefined) ?? wait;
         continue;
       }
-      vm.setTimestamp(sec, frac * fracNs);
+      if (ifaceIds[i] !== ifaceId) {
+        ifaceId = ifaceIds[i]!;
+        ifindex = o.ifindex ?? ifaceId + 1;
+        interfaceId = writer === undefined ? 0 : o.exitInterfaceId(ifaceId);
+      }
+      const high = tsHigh[i]!, low = tsLow[i]!;
+      vm.setTimestamp(high, low);
       program.runAt(data + toStage, caplen, ifindex, queue);
       const action = L[0]! >>> 0;
       if (action > 255 || !program.plainRun()) {
-        wait = this.general(this.input(run, iface, data, caplen, origLen, sec, frac, packetId), program.result(caplen, true)) ?? wait;
+        wait = this.general(this.input(run, i, interfaces, packetId), program.result(caplen, true)) ?? wait;
         continue;
       }
       const exit = this.exitOf(action, vm.exitPc, program.verdictOrigin);
@@ -133,11 +136,10 @@ export class PcapRunReplay implements BlockEncoder {
           const outLength = packet.dataEnd - packet.data, insns = vm.insns, digits = decimalDigits(insns);
           const length = EPB_FIXED_LENGTH + ((outLength + 3) & ~3) + FIXED_OPTIONS + 4 + ((exit.head.length + digits + 3) & ~3);
           if (this.blockBytes + length > FLUSH_BYTES) wait = this.flush() ?? wait;
-          this.ts.set(sec, frac * fracNs);
           // A snapped input stays snapped by the same amount.
           const outOrig = origLen > caplen ? outLength + origLen - caplen : outLength;
           const flags = action === XdpAction.TX || action === XdpAction.REDIRECT ? EpbFlags.OUTBOUND : EpbFlags.INBOUND;
-          this.encode(this.outBase + this.blockBytes, length, interfaceId, packet.data, outLength, outOrig, exit, insns, digits, flags, packetId, queue);
+          this.encode(this.outBase + this.blockBytes, length, interfaceId, high, low, packet.data, outLength, outOrig, exit, insns, digits, flags, packetId, queue);
           this.blockBytes += length;
           this.packets++;
           s.recordsOut++;
@@ -172,14 +174,14 @@ export class PcapRunReplay implements BlockEncoder {
    * Build one exit record of `length` bytes at `start` in the store, the frame copied from
    * `data`: the same bytes as PcapngWriter.writePacket(exitRecord(…)).
    */
-  private encode(start: number, length: number, interfaceId: number, data: number, outLength: number, origLen: number,
+  private encode(start: number, length: number, interfaceId: number, tsHigh: number, tsLow: number, data: number, outLength: number, origLen: number,
     exit: ExitCount, insns: number, digits: number, flags: number, packetId: number, queue: number): void {
     const u8 = this.program.vm.mem.u8, v = this.program.vm.mem.view, padded = (outLength + 3) & ~3;
     v.setUint32(start, BlockType.EPB, true);
     v.setUint32(start + 4, length, true);
     v.setUint32(start + 8, interfaceId, true);
-    v.setUint32(start + 12, this.ts.high, true);
-    v.setUint32(start + 16, this.ts.low, true);
+    v.setUint32(start + 12, tsHigh, true);
+    v.setUint32(start + 16, tsLow, true);
     v.setUint32(start + 20, outLength, true);
     v.setUint32(start + 24, origLen, true);
     // The padding is the tail of the data's last word: zero that word, then copy over it.
@@ -245,12 +247,13 @@ export class PcapRunReplay implements BlockEncoder {
     }
   }
 
-  /** The general path's view of one record (a copy of nothing: data is a view of the reader's buffer). */
-  private input(run: PcapRun, iface: InterfaceRecord, data: number, caplen: number, origLen: number, sec: number, frac: number, packetId: number): InputPacket {
+  /** The general path's view of packet i (a copy of nothing: its data is a view of the reader's buffer). */
+  private input(run: PacketRun, i: number, interfaces: readonly InterfaceRecord[], packetId: number): InputPacket {
+    const iface = interfaces[run.iface[i]!]!;
     const record: PacketRecord = {
-      type: 'packet', interfaceId: iface.interfaceId, tsNs: BigInt(sec) * 1_000_000_000n + BigInt(frac * run.fracNs),
-      data: new Uint8Array(run.buffer, data, caplen), origLen, comments: [], flags: undefined, packetId: undefined,
-      queue: undefined, verdicts: [], source: 'pcap', byteOffset: run.byteOffset + data - PCAP_RECORD_HEADER_LENGTH - run.from,
+      type: 'packet', interfaceId: iface.interfaceId, tsNs: run.tsNs(i), data: run.bytes.subarray(run.data[i]!, run.data[i]! + run.caplen[i]!),
+      origLen: run.origLen[i]!, comments: [], flags: undefined, packetId: undefined, queue: undefined, verdicts: [], source: run.source,
+      byteOffset: run.at[i]!,
     };
     return { packetId, iface, record };
   }

@@ -1,0 +1,83 @@
+/**
+ * A run of complete packets at the front of a stream reader's buffer, taken in one call
+ * (PcapStreamReader / PcapngStreamReader.takeRun) and described field by field in typed arrays:
+ * no record object, view or BigInt per packet. The bulk paths use it: `cat` re-encodes runs as
+ * EPBs in place (run-epb-encoder.ts), a replay copies a run into the VM's store at once
+ * (replay/run-replay.ts).
+ *
+ * The packets lie in bytes[from, to) in the file's own layout (pcap records, or pcapng EPBs
+ * without options), in order and back to back. Valid until the reader's next append(); each
+ * reader refills one run.
+ */
+
+export class PacketRun {
+  /** The reader's buffer (it starts at offset 0 of its ArrayBuffer) and a DataView of it. */
+  bytes: Uint8Array = new Uint8Array(0);
+  view: DataView = new DataView(this.bytes.buffer);
+  from = 0;
+  to = 0;
+  count = 0;
+  /** What the packets take as option-less EPBs: Σ (32 + caplen padded to 4). */
+  epbBytes = 0;
+  /** Per packet i < count: index of its first data byte in `bytes`. */
+  data = new Int32Array(0);
+  caplen = new Int32Array(0);
+  origLen = new Uint32Array(0);
+  /** The timestamp in nanoseconds since the epoch, as the high and low halves of a u64. */
+  tsHigh = new Uint32Array(0);
+  tsLow = new Uint32Array(0);
+  /** Stream-global interface id (a classic pcap has one, 0). */
+  iface = new Int32Array(0);
+  /** Absolute input offset of the packet's record or block. */
+  at = new Float64Array(0);
+
+  /** What the packets were in the file. */
+  source: 'pcap' | 'epb' = 'pcap';
+
+  /** Start refilling: the reader's buffer, its view, and where the first packet's record begins. */
+  begin(source: 'pcap' | 'epb', bytes: Uint8Array, view: DataView, from: number): void {
+    this.source = source;
+    this.bytes = bytes;
+    this.view = view;
+    this.from = from;
+    this.to = from;
+    this.count = 0;
+    this.epbBytes = 0;
+  }
+
+  /** Append a packet (the reader sets `to` after the last one). */
+  push(data: number, caplen: number, origLen: number, tsHigh: number, tsLow: number, iface: number, at: number): void {
+    const i = this.count;
+    if (i === this.data.length) this.grow();
+    this.data[i] = data;
+    this.caplen[i] = caplen;
+    this.origLen[i] = origLen;
+    this.tsHigh[i] = tsHigh;
+    this.tsLow[i] = tsLow;
+    this.iface[i] = iface;
+    this.at[i] = at;
+    this.epbBytes += 32 + ((caplen + 3) & ~3);
+    this.count = i + 1;
+  }
+
+  /** The timestamp of packet i as a bigint (for the general paths, which take record objects). */
+  tsNs(i: number): bigint {
+    return (BigInt(this.tsHigh[i]!) << 32n) | BigInt(this.tsLow[i]!);
+  }
+
+  private grow(): void {
+    const n = Math.max(64, this.data.length * 2);
+    const grown = <T extends Int32Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.data = grown(this.data, (k) => new Int32Array(k));
+    this.caplen = grown(this.caplen, (k) => new Int32Array(k));
+    this.origLen = grown(this.origLen, (k) => new Uint32Array(k));
+    this.tsHigh = grown(this.tsHigh, (k) => new Uint32Array(k));
+    this.tsLow = grown(this.tsLow, (k) => new Uint32Array(k));
+    this.iface = grown(this.iface, (k) => new Int32Array(k));
+    this.at = grown(this.at, (k) => new Float64Array(k));
+  }
+}
