@@ -9,6 +9,7 @@
  * without options), in order and back to back. Valid until the reader's next append(); each
  * reader refills one run.
  */
+import type { StreamBuffer } from './stream-buffer.ts';
 
 export class PacketRun {
   /** The reader's buffer (it starts at offset 0 of its ArrayBuffer) and a DataView of it. */
@@ -34,15 +35,22 @@ export class PacketRun {
   /** What the packets were in the file. */
   source: 'pcap' | 'epb' = 'pcap';
 
-  /** Start refilling: the reader's buffer, its view, and where the first packet's record begins. */
-  begin(source: 'pcap' | 'epb', bytes: Uint8Array, view: DataView, from: number): void {
+  /** Start refilling at the first unread byte of the reader's buffer. */
+  begin(source: 'pcap' | 'epb', buf: StreamBuffer): void {
     this.source = source;
-    this.bytes = bytes;
-    this.view = view;
-    this.from = from;
-    this.to = from;
+    this.bytes = buf.bytes;
+    this.view = buf.view;
+    this.from = this.to = buf.start;
     this.count = 0;
     this.epbBytes = 0;
+  }
+
+  /** End the run at index `to` and consume it from the reader's buffer; undefined when it holds no packet. */
+  close(buf: StreamBuffer, to: number): PacketRun | undefined {
+    if (this.count === 0) return undefined;
+    this.to = to;
+    buf.consume(to - this.from);
+    return this;
   }
 
   /** Append a packet (the reader sets `to` after the last one). */

@@ -114,12 +114,11 @@ export class PcapStreamReader implements CaptureStreamReader {
     const le = this.le;
     const max = this.maxCaplen;
     const end = b.end;
-    const from = b.start;
     const run = this.run;
     const ts = this.ts;
     const fracNs = this.fracNs;
-    run.begin('pcap', b.bytes, v, from);
-    let p = from;
+    run.begin('pcap', b);
+    let p = b.start;
     while (run.count < maxCount && p + PCAP_RECORD_HEADER_LENGTH <= end) {
       const caplen = v.getUint32(p + 8, le);
       if (caplen > max) {
@@ -132,10 +131,7 @@ export class PcapStreamReader implements CaptureStreamReader {
       run.push(p + PCAP_RECORD_HEADER_LENGTH, caplen, v.getUint32(p + 12, le), ts.high, ts.low, 0, b.base + p);
       p = next;
     }
-    if (run.count === 0) return undefined;
-    run.to = p;
-    b.consume(p - from);
-    return run;
+    return run.close(b, p);
   }
 
   finish(): FormatError | undefined {

@@ -111,11 +111,10 @@ export class PcapngStreamReader implements CaptureStreamReader {
     const v = b.view;
     const le = this.le;
     const end = b.end;
-    const from = b.start;
     const run = this.run;
     const ts = this.ts;
-    run.begin('epb', b.bytes, v, from);
-    let p = from;
+    run.begin('epb', b);
+    let p = b.start;
     while (run.count < maxCount && p + 32 <= end && v.getUint32(p, le) === BlockType.EPB) {
       const len = v.getUint32(p + 4, le);
       const caplen = v.getUint32(p + 20, le);
@@ -136,10 +135,7 @@ export class PcapngStreamReader implements CaptureStreamReader {
       }
       p += len;
     }
-    if (run.count === 0) return undefined;
-    run.to = p;
-    b.consume(p - from);
-    return run;
+    return run.close(b, p);
   }
 
   finish(): FormatError | undefined {
