@@ -73,11 +73,12 @@ export class RunReplay implements BlockEncoder {
   /** The last exit counted: consecutive packets mostly share it. */
   private lastKey = -1;
   private last: ExitCount | undefined;
-  /** Staged exit records: blocks built at outBase … outBase + blockBytes, handed to the writer by flush(). */
+  /** The two halves of the host area: records staged, and exit records built. */
   private readonly inBase: number;
   private readonly outBase: number;
   /** The store as int32s. */
   private readonly i32: Int32Array;
+  /** Exit records built at outBase … outBase + blockBytes and not yet handed to the writer (flush()). */
   blockBytes = 0;
   packets = 0;
 
