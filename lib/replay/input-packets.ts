@@ -14,6 +14,18 @@ export interface InputPacket {
   record: PacketRecord;
 }
 
+/** Packet i of a run as the general paths take it (no copy: its data is a view of the reader's buffer). */
+export function runPacket(run: PacketRun, i: number, interfaces: readonly InterfaceRecord[], packetId: number): InputPacket {
+  const iface = interfaces[run.iface[i]!]!;
+  const data = run.data[i]!;
+  const record: PacketRecord = {
+    type: 'packet', interfaceId: iface.interfaceId, tsNs: run.tsNs(i), data: run.bytes.subarray(data, data + run.caplen[i]!),
+    origLen: run.origLen[i]!, comments: [], flags: undefined, packetId: undefined, queue: undefined, verdicts: [], source: run.source,
+    byteOffset: run.at[i]!,
+  };
+  return { packetId, iface, record };
+}
+
 export type InputEvent = { type: 'interface'; iface: InterfaceRecord } | { type: 'packet'; packet: InputPacket };
 
 export interface InputEnd {

@@ -17,11 +17,11 @@ import { BlockType, EPB_FIXED_LENGTH, EpbFlags, EpbOption, OptionCode, VerdictTy
 import { decimalDigits, writeDecimal } from '../capture/decimal.ts';
 import type { PacketRun } from '../capture/packet-run.ts';
 import type { BlockEncoder, PcapngWriter } from '../capture/pcapng-writer.ts';
-import type { InterfaceRecord, PacketRecord } from '../capture/types.ts';
+import type { InterfaceRecord } from '../capture/types.ts';
 import { ETH_HLEN, XdpAction } from '../xdp/constants.ts';
-import { HOST_AREA_BYTES, type XdpProgram, type XdpResult } from '../xdp/xdp-program.ts';
+import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { actionName, commentHead, exitLabelAt } from './annotate.ts';
-import type { InputPacket } from './input-packets.ts';
+import { runPacket, type InputPacket } from './input-packets.ts';
 import type { ReplaySummary } from './summary.ts';
 
 /** Packets that left at one exit with one verdict, counted until the next fold into the summary. */
@@ -56,12 +56,10 @@ export interface RunReplayOptions {
   general: (packet: InputPacket, result: XdpResult | undefined) => void | Promise<void>;
 }
 
-/** Where records are staged (the first half of XdpProgram.hostArea) and output blocks built (the second). */
-const STAGE_BYTES = HOST_AREA_BYTES / 2;
 /**
  * Staged blocks go to the writer once they pass this: well below its batch (256 KiB in the CLI),
  * so they are appended to the batch in progress rather than making the writer allocate a
- * larger one.
+ * larger one; and with room for one more block (under 4 KiB) in XdpProgram.hostOut's 320 KiB.
  */
 const FLUSH_BYTES = 32 * 1024;
 
@@ -73,8 +71,7 @@ export class RunReplay implements BlockEncoder {
   /** The last exit counted: consecutive packets mostly share it. */
   private lastKey = -1;
   private last: ExitCount | undefined;
-  /** The two halves of the host area: records staged, and exit records built. */
-  private readonly inBase: number;
+  /** Where exit records are built: the program's half of the host area (XdpProgram.hostOut). */
   private readonly outBase: number;
   /** The store as int32s. */
   private readonly i32: Int32Array;
@@ -86,8 +83,7 @@ export class RunReplay implements BlockEncoder {
     this.program = program;
     this.summary = summary;
     this.o = options;
-    this.inBase = program.hostArea;
-    this.outBase = program.hostArea + STAGE_BYTES;
+    this.outBase = program.hostOut;
     this.i32 = new Int32Array(program.vm.mem.buffer);
   }
 
@@ -96,12 +92,10 @@ export class RunReplay implements BlockEncoder {
     const program = this.program, vm = program.vm, packet = vm.packet, L = vm.L, s = this.summary, o = this.o;
     const writer = o.writer, actions = o.actions, queue = o.rxQueue ?? 0;
     const { data: dataAt, caplen: caplens, origLen: origLens, tsHigh, tsLow, iface: ifaceIds } = run;
-    const mem = vm.mem;
-    // The whole run into the host area at once: each frame is then copied into the packet page
-    // within the store (a lone packet larger than the area takes the general path).
-    const staged = run.to - run.from <= STAGE_BYTES;
-    if (staged) mem.u8.set(run.bytes.subarray(run.from, run.to), this.inBase);
-    const toStage = this.inBase - run.from;
+    // The whole run into the store at once: each frame is then copied into the packet page
+    // within it (a lone packet larger than the host area takes the general path).
+    const stagedAt = program.stage(run.bytes, run.from, run.to);
+    const staged = stagedAt >= 0, toStage = stagedAt - run.from;
     let wait: void | Promise<void> = undefined;
     // The interface of the previous packet, mostly the same one.
     let ifaceId = -1, ifindex = 0, interfaceId = 0;
@@ -109,7 +103,7 @@ export class RunReplay implements BlockEncoder {
       const caplen = caplens[i]!, origLen = origLens[i]!, data = dataAt[i]!;
       const packetId = firstPacketId + i;
       if (caplen < ETH_HLEN || !staged) {
-        wait = this.general(this.input(run, i, interfaces, packetId), undefined) ?? wait;
+        wait = this.general(runPacket(run, i, interfaces, packetId), undefined) ?? wait;
         continue;
       }
       if (ifaceIds[i] !== ifaceId) {
@@ -122,7 +116,7 @@ export class RunReplay implements BlockEncoder {
       program.runAt(data + toStage, caplen, ifindex, queue);
       const action = L[0]! >>> 0;
       if (action > 255 || !program.plainRun()) {
-        wait = this.general(this.input(run, i, interfaces, packetId), program.result(caplen, true)) ?? wait;
+        wait = this.general(runPacket(run, i, interfaces, packetId), program.result(caplen, true)) ?? wait;
         continue;
       }
       const exit = this.exitOf(action, vm.exitPc, program.verdictOrigin);
@@ -246,16 +240,5 @@ export class RunReplay implements BlockEncoder {
       lines[exit.label] = (lines[exit.label] ?? 0) + exit.count;
       exit.count = 0;
     }
-  }
-
-  /** The general path's view of packet i (a copy of nothing: its data is a view of the reader's buffer). */
-  private input(run: PacketRun, i: number, interfaces: readonly InterfaceRecord[], packetId: number): InputPacket {
-    const iface = interfaces[run.iface[i]!]!;
-    const record: PacketRecord = {
-      type: 'packet', interfaceId: iface.interfaceId, tsNs: run.tsNs(i), data: run.bytes.subarray(run.data[i]!, run.data[i]! + run.caplen[i]!),
-      origLen: run.origLen[i]!, comments: [], flags: undefined, packetId: undefined, queue: undefined, verdicts: [], source: run.source,
-      byteOffset: run.at[i]!,
-    };
-    return { packetId, iface, record };
   }
 }

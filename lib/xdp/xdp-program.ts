@@ -189,10 +189,12 @@ export class XdpProgram {
   private readonly wasm: WasmEngine | undefined;
   private readonly defaultCpu: number;
   /**
-   * HOST_AREA_BYTES of the VM store that no program or helper can reach (MemoryLayout.reserveHost),
-   * for the host's copies: a replay stages records there (runAt) and builds its output blocks.
+   * The host area: 2 × HOST_HALF_BYTES of the VM store that no program or helper can reach
+   * (MemoryLayout.reserveHost). stage() copies packets into the first half for runAt(); the
+   * second, from hostOut, is the caller's (a replay builds its output blocks there).
    */
-  readonly hostArea: number;
+  private readonly hostArea: number;
+  readonly hostOut: number;
   private readonly endPacket: BindableMap[];
 
   constructor(object: ObjectSpec, options: XdpLoadOptions = {}) {
@@ -210,7 +212,8 @@ export class XdpProgram {
     for (const m of maps) if (m instanceof RingbufMap) m.consumer = options.ringbufConsumer ?? 'between-packets';
     this.defaultCpu = cpu;
     this.endPacket = maps.filter((m) => m.endPacket !== undefined);
-    this.hostArea = layout.reserveHost(HOST_AREA_BYTES);
+    this.hostArea = layout.reserveHost(2 * HOST_HALF_BYTES);
+    this.hostOut = this.hostArea + HOST_HALF_BYTES;
     const wasmMemory = newFixedMemory(layout.byteLength);
     const mem = new VmMemory(layout, wasmMemory.buffer);
     for (const m of maps) m.bind?.(mem);
@@ -277,8 +280,18 @@ export class XdpProgram {
   }
 
   /**
-   * The per-packet path of a replay: run the frame of `length` bytes (≥ 14) the caller put at
-   * `addr` in the host area, with the timestamp set by vm.setTimestamp() and the load option's
+   * Copy bytes[from, to) (a run of packets in a reader's buffer) into the host area for runAt();
+   * returns the store address of bytes[from], or -1 when they do not fit (HOST_HALF_BYTES).
+   */
+  stage(bytes: Uint8Array, from: number, to: number): number {
+    if (to - from > HOST_HALF_BYTES) return -1;
+    this.vm.mem.u8.set(bytes.subarray(from, to), this.hostArea);
+    return this.hostArea;
+  }
+
+  /**
+   * The per-packet path of a replay: run the frame of `length` bytes (≥ 14) at `addr` in the
+   * host area (stage()), with the timestamp set by vm.setTimestamp() and the load option's
    * CPU, and leave the outcome in the VM. Then either result() builds the XdpResult or, when
    * plainRun() says there is nothing but a verdict to report, the caller reads vm.L[0],
    * vm.exitPc, vm.insns and vm.packet and calls endRun().
@@ -379,8 +392,8 @@ export class XdpProgram {
   }
 }
 
-/** Size of XdpProgram.hostArea: two halves of 320 KiB (records in, blocks out). */
-export const HOST_AREA_BYTES = 640 * 1024;
+/** Each half of XdpProgram's host area (packets staged in, the caller's output). */
+export const HOST_HALF_BYTES = 320 * 1024;
 
 /** The empty metadata of most results (shared; never written to). */
 const NO_META = new Uint8Array(0);
