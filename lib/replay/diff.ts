@@ -1,8 +1,9 @@
 import type { Sink } from '../capture/pcapng-writer.ts';
 import { decodePacket, fieldAt } from '../decode/decode-packet.ts';
+import { ETH_HLEN } from '../xdp/constants.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { actionName, exitLabel, exitRecord, type RecordContext } from './annotate.ts';
-import { forEachInput, type InputPacket } from './input-packets.ts';
+import { forEachInput, runPacket, type InputPacket } from './input-packets.ts';
 import { openWriter, pipelineInputOptions, runContext, type PipelineOptions } from './replay.ts';
 
 /** What is compared: the verdict only, or the verdict and the output bytes (default). */
@@ -152,6 +153,43 @@ export function diffPacket(packet: InputPacket, oldR: XdpResult, newR: XdpResult
   return out;
 }
 
+/** Whether two plain runs left the same output frame (each in its own program's store). */
+function sameOutput(a: XdpProgram, b: XdpProgram): boolean {
+  const pa = a.vm.packet, pb = b.vm.packet;
+  const n = pa.dataEnd - pa.data;
+  return n === pb.dataEnd - pb.data && Buffer.compare(a.vm.views.view(pa.data, n), b.vm.views.view(pb.data, n)) === 0;
+}
+
+/**
+ * Packets both versions ran plainly to the same verdict and output, counted per action and
+ * added to the matrix diagonal by fold(), in the order their verdicts first appeared (the
+ * matrix's key order is what a per-packet count would give); fold() before any other packet.
+ */
+class SameVerdicts {
+  private readonly counts = new Float64Array(256);
+  private readonly order: number[] = [];
+
+  constructor(private readonly report: DiffReport) {}
+
+  count(action: number): void {
+    if (this.counts[action]++ === 0) this.order.push(action);
+  }
+
+  fold(): void {
+    if (this.order.length === 0) return;
+    const r = this.report;
+    for (const action of this.order) {
+      const n = this.counts[action]!;
+      const label = actionName(action);
+      const row = (r.matrix[label] ??= {});
+      row[label] = (row[label] ?? 0) + n;
+      r.packetsIn += n;
+      this.counts[action] = 0;
+    }
+    this.order.length = 0;
+  }
+}
+
 function info(program: XdpProgram, label: string): DiffSideInfo {
   return { label, program: program.program.name, section: program.program.section };
 }
@@ -177,8 +215,73 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
   const writer = openWriter(sink, options);
   const oldIds: number[] = [];
   const newIds: number[] = [];
+  /** One packet, run here unless `oldR`/`newR` are its results already (from the run path). */
+  const onPacket = (packet: InputPacket, oldRan: XdpResult | undefined, newRan: XdpResult | undefined): void | Promise<void> => {
+    const { iface, record } = packet;
+    const ctx = runContext(iface, record, options);
+    // borrow: each result's frame is a view of its own program's memory, compared and written
+    // before either program runs the next packet.
+    const runOptions = { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs, borrow: true };
+    const oldR = oldRan ?? oldProgram.run(record.data, runOptions);
+    const newR = newRan ?? newProgram.run(record.data, runOptions);
+    report.packetsIn++;
+    const row = (report.matrix[verdictLabel(oldR)] ??= {});
+    const col = verdictLabel(newR);
+    row[col] = (row[col] ?? 0) + 1;
+    const d = compareResults(oldR, newR, compare);
+    if (d === undefined) return undefined;
+    report.packetsDiffering++;
+    report.kinds[d.kind]++;
+    if (report.packets.length < first || options.onDifference !== undefined) {
+      const listed = diffPacket(packet, oldR, newR, d);
+      if (report.packets.length < first) report.packets.push(listed);
+      options.onDifference?.(listed);
+    }
+    if (writer === undefined) return undefined;
+    const rc: RecordContext = { interfaceId: oldIds[iface.interfaceId]!, tsNs: record.tsNs, packetId: packet.packetId, queue: ctx.rxQueue };
+    const w1 = writer.writePacket(exitRecord(oldR, record.data, record.origLen, rc));
+    rc.interfaceId = newIds[iface.interfaceId]!;
+    const w2 = writer.writePacket(exitRecord(newR, record.data, record.origLen, rc));
+    report.recordsOut += 2;
+    return w2 ?? w1;
+  };
+  const same = new SameVerdicts(report);
   try {
-    const end = await forEachInput(source, pipelineInputOptions(sink, options), (ev) => {
+    const inputOptions = pipelineInputOptions(sink, options);
+    // Packets in runs (pcap records, plain EPBs): both versions run each frame from their host
+    // areas; a packet both ran plainly to the same verdict and bytes is only counted.
+    inputOptions.onRun = (run, interfaces, firstPacketId) => {
+      const oldAt = oldProgram.stage(run.bytes, run.from, run.to) - run.from;
+      const newAt = newProgram.stage(run.bytes, run.from, run.to) - run.from;
+      const staged = oldAt + run.from >= 0 && newAt + run.from >= 0;
+      let wait: void | Promise<void> = undefined;
+      for (let i = 0; i < run.count; i++) {
+        const caplen = run.caplen[i]!, data = run.data[i]!;
+        if (caplen < ETH_HLEN || !staged) {
+          same.fold();
+          wait = onPacket(runPacket(run, i, interfaces, firstPacketId + i), undefined, undefined) ?? wait;
+          continue;
+        }
+        const ifindex = options.ifindex ?? run.iface[i]! + 1, rxQueue = options.rxQueue ?? 0;
+        oldProgram.vm.setTimestamp(run.tsHigh[i]!, run.tsLow[i]!);
+        newProgram.vm.setTimestamp(run.tsHigh[i]!, run.tsLow[i]!);
+        oldProgram.runAt(oldAt + data, caplen, ifindex, rxQueue);
+        newProgram.runAt(newAt + data, caplen, ifindex, rxQueue);
+        const action = oldProgram.vm.L[0]! >>> 0;
+        if (action === newProgram.vm.L[0]! >>> 0 && action <= 255 && oldProgram.plainRun() && newProgram.plainRun() &&
+          (compare === 'verdict' || sameOutput(oldProgram, newProgram))) {
+          same.count(action);
+          oldProgram.endRun();
+          newProgram.endRun();
+          continue;
+        }
+        same.fold();
+        wait = onPacket(runPacket(run, i, interfaces, firstPacketId + i), oldProgram.result(caplen, true), newProgram.result(caplen, true)) ?? wait;
+      }
+      same.fold();
+      return wait;
+    };
+    const end = await forEachInput(source, inputOptions, (ev) => {
       if (ev.type === 'interface') {
         const iface = ev.iface;
         if (writer !== undefined) {
@@ -188,34 +291,7 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
         }
         return undefined;
       }
-      const packet = ev.packet;
-      const { iface, record } = packet;
-      const ctx = runContext(iface, record, options);
-      // borrow: each result's frame is a view of its own program's memory, compared and written
-      // before either program runs the next packet.
-      const runOptions = { ifindex: ctx.ifindex, rxQueue: ctx.rxQueue, tsNs: record.tsNs, borrow: true };
-      const oldR = oldProgram.run(record.data, runOptions);
-      const newR = newProgram.run(record.data, runOptions);
-      report.packetsIn++;
-      const row = (report.matrix[verdictLabel(oldR)] ??= {});
-      const col = verdictLabel(newR);
-      row[col] = (row[col] ?? 0) + 1;
-      const d = compareResults(oldR, newR, compare);
-      if (d === undefined) return undefined;
-      report.packetsDiffering++;
-      report.kinds[d.kind]++;
-      if (report.packets.length < first || options.onDifference !== undefined) {
-        const listed = diffPacket(packet, oldR, newR, d);
-        if (report.packets.length < first) report.packets.push(listed);
-        options.onDifference?.(listed);
-      }
-      if (writer === undefined) return undefined;
-      const rc: RecordContext = { interfaceId: oldIds[iface.interfaceId]!, tsNs: record.tsNs, packetId: packet.packetId, queue: ctx.rxQueue };
-      const w1 = writer.writePacket(exitRecord(oldR, record.data, record.origLen, rc));
-      rc.interfaceId = newIds[iface.interfaceId]!;
-      const w2 = writer.writePacket(exitRecord(newR, record.data, record.origLen, rc));
-      report.recordsOut += 2;
-      return w2 ?? w1;
+      return onPacket(ev.packet, undefined, undefined);
     });
     if (end.truncated !== undefined) report.truncated = 1;
   } finally {

@@ -7,6 +7,7 @@ import { replay } from '../../lib/replay/replay.ts';
 import type { VmFault } from '../../lib/vm/fault.ts';
 import { XdpAction } from '../../lib/xdp/constants.ts';
 import { loadXdpProgram, type XdpProgram, type XdpResult } from '../../lib/xdp/xdp-program.ts';
+import { concat, epb, idb, option, shb, stringOption } from '../helpers/capture-bytes.ts';
 import { requireKernel } from '../helpers/kernel.ts';
 import { runOracle } from '../helpers/oracle.ts';
 import { MIXED_PCAP, readPackets, SAMPLES, samplePath } from '../xdp/capture-packets.ts';
@@ -197,4 +198,38 @@ test('firstDifferingByte finds the first differing offset, the shorter length fo
   }
   t.is(firstDifferingByte(a, a.subarray(0, 120)), 120);
   t.is(firstDifferingByte(a.subarray(0, 120), a), 120);
+});
+
+/** The same packets as a pcapng whose EPBs all carry a comment: no run path, every packet on the general one. */
+function commentedPcapng(): Uint8Array {
+  return concat(shb(), idb({ options: [option(9, [9])] }),
+    ...PACKETS.map((p, i) => epb({ ts: p.tsNs, data: p.data, options: [stringOption(1, `packet ${i + 1}`)] })));
+}
+
+async function diffToBytes(oldP: XdpProgram, newP: XdpProgram, input: Uint8Array, options: Parameters<typeof diff>[4]): Promise<{ report: string; out: Uint8Array }> {
+  const chunks: Uint8Array[] = [];
+  const report = await diff(oldP, newP, once(input), { write: (b) => void chunks.push(b.slice()) }, { first: 1000, ...options });
+  report.elapsedMs = 0;
+  return { report: JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), out: concat(...chunks) };
+}
+
+test('the run path of diff reports and writes exactly what the general path does', async (t) => {
+  const general = commentedPcapng();
+  const cases: [string, () => XdpProgram, () => XdpProgram][] = [
+    ...PAIRS.map((p): [string, () => XdpProgram, () => XdpProgram] => [`${p.old} → ${p.new}`, () => load(p.old), () => load(p.new)]),
+    // Every sample against itself on the other engine: the plain and the general cases of each.
+    ...SAMPLES.flatMap((s) => {
+      const spec = loadObject(readFileSync(samplePath(s)), { name: s });
+      return spec.programs.map((p): [string, () => XdpProgram, () => XdpProgram] => [`${s}/${p.name} interp → wasm`,
+        () => loadXdpProgram(spec, { program: p.name, engine: 'interp' }), () => loadXdpProgram(spec, { program: p.name, engine: 'wasm' })]);
+    }),
+  ];
+  for (const [name, oldP, newP] of cases) {
+    for (const compare of ['bytes', 'verdict'] as const) {
+      const viaRuns = await diffToBytes(oldP(), newP(), MIXED, { compare });
+      const viaRecords = await diffToBytes(oldP(), newP(), general, { compare });
+      t.is(viaRuns.report, viaRecords.report, `${name}, --compare ${compare}: report`);
+      t.true(Buffer.compare(viaRuns.out, viaRecords.out) === 0, `${name}, --compare ${compare}: output differs`);
+    }
+  }
 });
