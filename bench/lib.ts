@@ -55,6 +55,17 @@ export function benchCapture(count: number): string {
   return file;
 }
 
+/** The same capture as pcapng (EPBs without options, as dumpcap writes), made once by `xdpreplay cat`. */
+export function benchCapturePcapng(count: number): string {
+  const pcap = benchCapture(count);
+  const file = pcap.replace(/\.pcap$/, '.pcapng');
+  if (!existsSync(file)) {
+    const c = spawnSync(process.execPath, [builtCli(), 'cat', pcap, '-o', file], { stdio: 'inherit' });
+    if (c.status !== 0) throw new Error('xdpreplay cat failed');
+  }
+  return file;
+}
+
 /** The built CLI (bench measures what users run). */
 export function builtCli(): string {
   const cli = join(ROOT, 'dist/cmd/xdpreplay.js');

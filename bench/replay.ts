@@ -5,6 +5,9 @@
  * < 200 MB): RSS is also measured on a ~10 MB capture (36,000 packets) and, with --big N, on an
  * N-packet capture (7,200,000 packets ≈ 2 GB) to show it does not grow with the input.
  *
+ * The same capture as pcapng (EPBs without options, as dumpcap writes them) is replayed too,
+ * against `tcpdump -r in.pcapng -w out.pcap`.
+ *
  * As root it also times a syscall-per-packet kernel replay of the same capture (the test
  * oracle with --write: BPF_PROG_TEST_RUN once per packet, output frames to a pcap; issue 9 asks
  * xdpreplay to be ≥ 10× faster than that).
@@ -14,19 +17,22 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOracle } from '../test/helpers/oracle.ts';
-import { arg, benchCapture, best, builtCli, OUT, ROOT, timed, type Run } from './lib.ts';
+import { arg, benchCapture, benchCapturePcapng, best, builtCli, OUT, ROOT, timed, type Run } from './lib.ts';
 
 function main(): void {
   const count = arg('--count', 1_000_000);
   const runs = arg('--runs', 2);
   const input = benchCapture(count);
   const cli = builtCli();
+  const inputNg = benchCapturePcapng(count);
   const fw = join(ROOT, 'samples/firewall.bpf.o');
   const mb = statSync(input).size / 1e6;
   const sides: [string, () => Run][] = [
     ['tcpdump -r -w', () => timed('tcpdump', ['-r', input, '-w', join(OUT, 'tcpdump-out.pcap')])],
     ['xdpreplay (wasm)', () => timed(process.execPath, [cli, input, fw, '-o', join(OUT, 'replay-out.pcapng'), '-q', '--engine', 'wasm'])],
     ['xdpreplay (interp)', () => timed(process.execPath, [cli, input, fw, '-o', join(OUT, 'replay-out.pcapng'), '-q', '--engine', 'interp'])],
+    ['tcpdump, pcapng in', () => timed('tcpdump', ['-r', inputNg, '-w', join(OUT, 'tcpdump-out.pcap')])],
+    ['xdpreplay, pcapng in', () => timed(process.execPath, [cli, inputNg, fw, '-o', join(OUT, 'replay-out.pcapng'), '-q', '--engine', 'wasm'])],
   ];
   if (process.getuid?.() === 0) {
     const oracle = buildOracle();
@@ -49,6 +55,8 @@ function main(): void {
       `ratio ${(base.wall / r.wall).toFixed(2)} (cpu ${(base.cpu / r.cpu).toFixed(2)})  peak RSS ${r.rssMb.toFixed(0)} MB\n`);
   }
   process.stdout.write('  target: xdpreplay ≥ 0.5× tcpdump throughput, RSS < 200 MB\n');
+  const ng = results.get('xdpreplay, pcapng in')!, tcpNg = results.get('tcpdump, pcapng in')!;
+  process.stdout.write(`  pcapng input (wasm): ${(tcpNg.wall / ng.wall).toFixed(2)}× tcpdump's throughput on the same pcapng\n`);
   const kernel = results.get('kernel, syscall/packet');
   if (kernel !== undefined) {
     for (const engine of ['wasm', 'interp']) {
