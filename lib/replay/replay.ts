@@ -88,7 +88,7 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
   const entryIds: number[] = [];
   const exitIds: number[] = [];
   const filters = new Map<number, readonly CbpfInsn[]>();
-  /** One packet, run here unless `ran` is its run's result already (the pcap run path hands over what it cannot write itself). */
+  /** One packet, run here unless `ran` is its result already (the run path hands over what it cannot write itself). */
   const onPacket = (packet: InputPacket, ran: XdpResult | undefined): void | Promise<void> => {
     const { iface, record } = packet;
     const input = record.data;
