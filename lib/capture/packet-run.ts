@@ -12,9 +12,10 @@
 import type { StreamBuffer } from './stream-buffer.ts';
 
 export class PacketRun {
-  /** The reader's buffer (it starts at offset 0 of its ArrayBuffer) and a DataView of it. */
+  /** What the packets were in the file. */
+  source: 'pcap' | 'epb' = 'pcap';
+  /** The reader's buffer. */
   bytes: Uint8Array = new Uint8Array(0);
-  view: DataView = new DataView(this.bytes.buffer);
   from = 0;
   to = 0;
   count = 0;
@@ -32,14 +33,10 @@ export class PacketRun {
   /** Absolute input offset of the packet's record or block. */
   at = new Float64Array(0);
 
-  /** What the packets were in the file. */
-  source: 'pcap' | 'epb' = 'pcap';
-
   /** Start refilling at the first unread byte of the reader's buffer. */
   begin(source: 'pcap' | 'epb', buf: StreamBuffer): void {
     this.source = source;
     this.bytes = buf.bytes;
-    this.view = buf.view;
     this.from = this.to = buf.start;
     this.count = 0;
     this.epbBytes = 0;
@@ -53,7 +50,7 @@ export class PacketRun {
     return this;
   }
 
-  /** Append a packet (the reader sets `to` after the last one). */
+  /** Append a packet (close() then sets `to`). */
   push(data: number, caplen: number, origLen: number, tsHigh: number, tsLow: number, iface: number, at: number): void {
     const i = this.count;
     if (i === this.data.length) this.grow();

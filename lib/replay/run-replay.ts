@@ -1,7 +1,7 @@
 /**
- * The per-packet path of a plain replay of a classic pcap (replay() without an entry capture, a
- * filter or a packet callback). Each run of records is copied into the VM store's host area in
- * one piece; each frame then moves into the packet page and, when its run has nothing but a
+ * The per-packet path of a plain replay (replay() without an entry capture, a filter or a packet
+ * callback) over packet runs (packet-run.ts: pcap records, pcapng EPBs without options). Each run
+ * is copied into the VM store's host area in one piece (XdpProgram.stage); each frame then moves into the packet page and, when its run has nothing but a
  * verdict to report (XdpProgram.plainRun()), its exit record is built in the other half of the
  * host area and counted by exit; the records built go to the writer in one copy. Copies within
  * the store are copyWithin(), a third of the cost of a copy between two buffers (a view plus
@@ -32,7 +32,8 @@ interface ExitCount {
   head: Uint8Array;
   /**
    * head zero-padded to whole words, as host-order int32s: stored through an Int32Array of the
-   * store they give back the same bytes (a set() per packet costs ~50 ns, DataView stores ~4 ns a word).
+   * store they give back the same bytes (a set() per packet costs ~50 ns; Int32Array stores are
+   * cheaper than DataView ones).
    */
   headWords: Int32Array;
   count: number;
