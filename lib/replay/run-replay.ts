@@ -1,12 +1,12 @@
 /**
  * The per-packet path of a plain replay (replay() without an entry capture, a filter or a packet
- * callback) over packet runs (packet-run.ts: pcap records, pcapng EPBs without options). Each run
- * is copied into the VM store's host area in one piece (XdpProgram.stage); each frame then moves into the packet page and, when its run has nothing but a
- * verdict to report (XdpProgram.plainRun()), its exit record is built in the other half of the
- * host area and counted by exit; the records built go to the writer in one copy. Copies within
- * the store are copyWithin(), a third of the cost of a copy between two buffers (a view plus
- * set()). No record, result or PacketOut object, no BigInt timestamp and no comment string per
- * packet.
+ * callback) over packet runs (packet-run.ts: pcap records, pcapng EPBs without options). Each
+ * run is copied into the VM store's host area in one piece (XdpProgram.stage); each frame then
+ * moves into the packet page and, when its run has nothing but a verdict to report
+ * (XdpProgram.plainRun()), its exit record is built in the other half of the host area and
+ * counted by exit; the records built go to the writer in one copy. Copies within the store are
+ * copyWithin(), a third of the cost of a copy between two buffers (a view plus set()). No
+ * record, result or PacketOut object, no BigInt timestamp and no comment string per packet.
  *
  * Everything else takes the general path (`general`): frames shorter than 14 bytes, and runs
  * that faulted, printed, tail-called, redirected, set metadata, have fragments or returned an
