@@ -115,3 +115,14 @@ test('the run path counts plain runs by exit and verdict in the summary', async 
   t.true(r.fastSummary.notRun >= 2, 'the runts are not run');
   t.true(Object.keys(r.fastSummary.exitLines).length >= 2);
 });
+
+test('a record larger than the host area (here 900 kB) takes the general path inside a run', async (t) => {
+  const big = concat(readPackets(MIXED_PCAP).find((p) => p.data.length > 54)!.data, ethernetFrame(900_000, 9));
+  const small = readPackets(MIXED_PCAP).slice(0, 5);
+  const input = concat(pcapHeader(), ...small.map((p, i) => pcapRecord({ sec: 1, frac: i, data: p.data })), pcapRecord({ sec: 2, frac: 0, data: big }),
+    ...small.map((p, i) => pcapRecord({ sec: 3, frac: i, data: p.data })));
+  const r = await replayBoth('firewall', 'xdp_firewall', input, input.length, { maxCaplen: 1 << 20 });
+  t.true(Buffer.compare(r.fast, r.general) === 0, 'output differs');
+  t.deepEqual(r.fastSummary, r.generalSummary);
+  t.is(r.fastSummary.packetsIn, 11);
+});
