@@ -5,8 +5,8 @@
  * EPBs in place (run-epb-encoder.ts), a replay copies a run into the VM's store at once
  * (replay/run-replay.ts).
  *
- * The packets lie in bytes[from, to) in the file's own layout (pcap records, or pcapng EPBs
- * without options), in order and back to back. Valid until the reader's next append(); each
+ * The packets lie in bytes[from, to) in the file's own layout (pcap records, or pcapng EPBs),
+ * in order and back to back. Valid until the reader's next append(); each
  * reader refills one run.
  */
 import type { StreamBuffer } from './stream-buffer.ts';
@@ -30,6 +30,8 @@ export class PacketRun {
   tsLow = new Uint32Array(0);
   /** Stream-global interface id (a classic pcap has one, 0). */
   iface = new Int32Array(0);
+  /** The EPB's epb_queue, or -1 without one. */
+  queue = new Int32Array(0);
   /** Absolute input offset of the packet's record or block. */
   at = new Float64Array(0);
 
@@ -51,7 +53,7 @@ export class PacketRun {
   }
 
   /** Append a packet (close() then sets `to`). */
-  push(data: number, caplen: number, origLen: number, tsHigh: number, tsLow: number, iface: number, at: number): void {
+  push(data: number, caplen: number, origLen: number, tsHigh: number, tsLow: number, iface: number, queue: number, at: number): void {
     const i = this.count;
     if (i === this.data.length) this.grow();
     this.data[i] = data;
@@ -60,6 +62,7 @@ export class PacketRun {
     this.tsHigh[i] = tsHigh;
     this.tsLow[i] = tsLow;
     this.iface[i] = iface;
+    this.queue[i] = queue;
     this.at[i] = at;
     this.epbBytes += 32 + ((caplen + 3) & ~3);
     this.count = i + 1;
@@ -83,6 +86,7 @@ export class PacketRun {
     this.tsHigh = grown(this.tsHigh, (k) => new Uint32Array(k));
     this.tsLow = grown(this.tsLow, (k) => new Uint32Array(k));
     this.iface = grown(this.iface, (k) => new Int32Array(k));
+    this.queue = grown(this.queue, (k) => new Int32Array(k));
     this.at = grown(this.at, (k) => new Float64Array(k));
   }
 }

@@ -107,7 +107,7 @@ export class PcapStreamReader implements CaptureStreamReader {
    * buffered, or while next() still has the file header to return (call next() until it
    * returns undefined first). Same caplen cap and errors as next().
    */
-  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
+  takeRun(maxCount: number, maxEpbBytes: number, _withOptions = false): PacketRun | undefined {
     if (!this.headerDone || this.pendingInterface !== undefined) return undefined;
     const b = this.buf;
     const v = b.view;
@@ -128,7 +128,7 @@ export class PcapStreamReader implements CaptureStreamReader {
       const next = p + PCAP_RECORD_HEADER_LENGTH + caplen;
       if (next > end || (run.count > 0 && run.epbBytes + EPB_FIXED_LENGTH + ((caplen + 3) & ~3) > maxEpbBytes)) break;
       ts.set(v.getUint32(p, le), v.getUint32(p + 4, le) * fracNs);
-      run.push(p + PCAP_RECORD_HEADER_LENGTH, caplen, v.getUint32(p + 12, le), ts.high, ts.low, 0, b.base + p);
+      run.push(p + PCAP_RECORD_HEADER_LENGTH, caplen, v.getUint32(p + 12, le), ts.high, ts.low, 0, -1, b.base + p);
       p = next;
     }
     return run.close(b, p);

@@ -29,6 +29,30 @@ interface Iface {
   readonly nsPerTick: number;
 }
 
+/** epbQueue(): options a run does not take. */
+const NOT_IN_RUN = -2;
+
+/**
+ * The epb_queue of an EPB's options at [from, to), -1 without one, or NOT_IN_RUN when next()
+ * would refuse them (an option past the block, or a flags, packet id, queue or verdict option of
+ * the wrong length: the checks packet() makes through walkOptions and the option decoders) or
+ * the queue is beyond the run's int32 (next() keeps it).
+ */
+function epbQueue(v: DataView, le: boolean, from: number, to: number): number {
+  let queue = -1;
+  for (let i = from; i + 4 <= to;) {
+    const code = v.getUint16(i, le), length = v.getUint16(i + 2, le);
+    if (code === OptionCode.ENDOFOPT) break;
+    if (i + 4 + length > to) return NOT_IN_RUN;
+    if (code === EpbOption.QUEUE || code === EpbOption.FLAGS) {
+      if (length !== 4) return NOT_IN_RUN;
+      if (code === EpbOption.QUEUE) queue = v.getUint32(i + 4, le);
+    } else if ((code === EpbOption.PACKETID && length !== 8) || (code === EpbOption.VERDICT && length < 1)) return NOT_IN_RUN;
+    i += 4 + length + ((4 - (length & 3)) & 3);
+  }
+  return queue > 0x7fffffff ? NOT_IN_RUN : queue;
+}
+
 export class PcapngStreamReader implements CaptureStreamReader {
   readonly format = 'pcapng' as const;
   private readonly buf = new StreamBuffer();
@@ -101,11 +125,12 @@ export class PcapngStreamReader implements CaptureStreamReader {
   }
 
   /**
-   * CaptureStreamReader.takeRun: the EPBs without options at the front of the buffer whose
-   * interface has µs or ns timestamps and no offset (what dumpcap and tcpdump write). The run
-   * stops at anything else, including a block next() would refuse, which next() then reports.
+   * CaptureStreamReader.takeRun: the EPBs at the front of the buffer whose interface has µs or ns
+   * timestamps and no offset (what dumpcap and tcpdump write), without options unless
+   * `withOptions`. The run stops at anything else, including a block next() would refuse,
+   * which next() then reports.
    */
-  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
+  takeRun(maxCount: number, maxEpbBytes: number, withOptions = false): PacketRun | undefined {
     if (this.sectionIndex < 0) return undefined;
     const b = this.buf;
     const v = b.view;
@@ -118,20 +143,24 @@ export class PcapngStreamReader implements CaptureStreamReader {
     while (run.count < maxCount && p + 32 <= end && v.getUint32(p, le) === BlockType.EPB) {
       const len = v.getUint32(p + 4, le);
       const caplen = v.getUint32(p + 20, le);
-      // Exactly header + padded data + trailer: no options, and a length next() accepts.
-      if (len !== 32 + ((caplen + 3) & ~3) || caplen > this.maxCaplen || len > this.maxBlockLength || p + len > end) break;
+      // Header + padded data + trailer (+ options when asked for), and a length next() accepts.
+      const bare = 32 + ((caplen + 3) & ~3);
+      if ((withOptions ? len < bare || (len & 3) !== 0 : len !== bare) || caplen > this.maxCaplen || len > this.maxBlockLength || p + len > end) break;
       if (v.getUint32(p + len - 4, le) !== len) break;
+      const queue = len === bare ? -1 : epbQueue(v, le, p + bare - 4, p + len - 4);
+      if (queue === NOT_IN_RUN) break;
       const iface = this.ifaces[v.getUint32(p + 8, le)];
-      if (iface === undefined || iface.nsPerTick === 0 || (run.count > 0 && run.epbBytes + len > maxEpbBytes)) break;
+      // The bound covers the blocks as they are (with options), which is what a replay stages.
+      if (iface === undefined || iface.nsPerTick === 0 || (run.count > 0 && p + len - run.from > maxEpbBytes)) break;
       const high = v.getUint32(p + 12, le), low = v.getUint32(p + 16, le);
-      if (iface.nsPerTick === 1) run.push(p + 28, caplen, v.getUint32(p + 24, le), high, low, iface.globalId, b.base + p);
+      if (iface.nsPerTick === 1) run.push(p + 28, caplen, v.getUint32(p + 24, le), high, low, iface.globalId, queue, b.base + p);
       else {
         if (high >= 0x200000) break; // over 2^53 µs (year 2255): the BigInt path
         const ticks = high * 4294967296 + low;
         let sec = Math.floor(ticks / 1e6), us = ticks - sec * 1e6;
         if (us < 0) { sec--; us += 1e6; } // the quotient rounded up
         ts.set(sec, us * 1000);
-        run.push(p + 28, caplen, v.getUint32(p + 24, le), ts.high, ts.low, iface.globalId, b.base + p);
+        run.push(p + 28, caplen, v.getUint32(p + 24, le), ts.high, ts.low, iface.globalId, queue, b.base + p);
       }
       p += len;
     }

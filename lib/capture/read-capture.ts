@@ -66,8 +66,8 @@ export class CaptureReader implements CaptureStreamReader {
   }
 
   /** The next run of packets that need no record object (CaptureStreamReader.takeRun), else undefined. */
-  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
-    return this.inner?.takeRun(maxCount, maxEpbBytes);
+  takeRun(maxCount: number, maxEpbBytes: number, withOptions = false): PacketRun | undefined {
+    return this.inner?.takeRun(maxCount, maxEpbBytes, withOptions);
   }
 
   finish(): FormatError | undefined {

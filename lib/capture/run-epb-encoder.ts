@@ -1,7 +1,8 @@
 /**
  * Packet runs → option-less EPBs in bulk, the re-encoding fast path of `xdpreplay cat`.
  *
- * A run (packet-run.ts: pcap records, or pcapng EPBs without options) is copied into the
+ * A run (packet-run.ts: pcap records, or pcapng EPBs without options: cat keeps options, so it
+ * takes no run of EPBs that have some) is copied into the
  * writer's batch with one copy, placed at the end of the room its EPBs will take. An EPB is at
  * least as long as the record it comes from (32 + padded caplen against 16 + caplen, or the same
  * block), so every packet then lies at or after the place its EPB goes: walking forward, each

@@ -128,12 +128,13 @@ export interface CaptureStreamReader {
   finish(): FormatError | undefined;
   /**
    * The bulk paths (packet-run.ts): consume the complete packets at the front of the buffer that
-   * need no record object (every pcap record; EPBs without options of interfaces with µs or ns
-   * timestamps), at most `maxCount` and, after the first, only while their EPBs fit in
-   * `maxEpbBytes`. Undefined when the next thing buffered is something else (or incomplete):
-   * call next() for it. Errors as next() would report them, at the same offsets.
+   * need no record object (every pcap record; EPBs of interfaces with µs or ns timestamps,
+   * without options unless `withOptions`, which takes EPBs whose options next() would accept and
+   * keeps only their epb_queue), at most `maxCount` and, after the first, only while their
+   * option-less EPBs fit in `maxEpbBytes`. Undefined when the next thing buffered is something
+   * else (or incomplete): call next() for it, which reports any error at its offset.
    */
-  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined;
+  takeRun(maxCount: number, maxEpbBytes: number, withOptions?: boolean): PacketRun | undefined;
   /** Total bytes appended so far. */
   readonly bytesIn: number;
 }

@@ -248,7 +248,7 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
   const same = new SameVerdicts(report);
   try {
     const inputOptions = pipelineInputOptions(sink, options);
-    // Packets in runs (pcap records, plain EPBs): both versions run each frame from their host
+    // Packets in runs (pcap records, pcapng EPBs): both versions run each frame from their host
     // areas; a packet both ran plainly to the same verdict and bytes is only counted.
     inputOptions.onRun = (run, interfaces, firstPacketId) => {
       const oldAt = oldProgram.stage(run.bytes, run.from, run.to) - run.from;
@@ -262,7 +262,7 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
           wait = onPacket(runPacket(run, i, interfaces, firstPacketId + i), undefined, undefined) ?? wait;
           continue;
         }
-        const ifindex = options.ifindex ?? run.iface[i]! + 1, rxQueue = options.rxQueue ?? 0;
+        const ifindex = options.ifindex ?? run.iface[i]! + 1, rxQueue = options.rxQueue ?? (run.queue[i]! >= 0 ? run.queue[i]! : 0);
         oldProgram.vm.setTimestamp(run.tsHigh[i]!, run.tsLow[i]!);
         newProgram.vm.setTimestamp(run.tsHigh[i]!, run.tsLow[i]!);
         oldProgram.runAt(oldAt + data, caplen, ifindex, rxQueue);

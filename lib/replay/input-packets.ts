@@ -14,13 +14,16 @@ export interface InputPacket {
   record: PacketRecord;
 }
 
-/** Packet i of a run as the general paths take it (no copy: its data is a view of the reader's buffer). */
+/**
+ * Packet i of a run as the general paths take it (no copy: its data is a view of the reader's
+ * buffer). Of the EPB's options it has only epb_queue, the one a replay or diff reads.
+ */
 export function runPacket(run: PacketRun, i: number, interfaces: readonly InterfaceRecord[], packetId: number): InputPacket {
   const iface = interfaces[run.iface[i]!]!;
   const data = run.data[i]!;
   const record: PacketRecord = {
     type: 'packet', interfaceId: iface.interfaceId, tsNs: run.tsNs(i), data: run.bytes.subarray(data, data + run.caplen[i]!),
-    origLen: run.origLen[i]!, comments: [], flags: undefined, packetId: undefined, queue: undefined, verdicts: [], source: run.source,
+    origLen: run.origLen[i]!, comments: [], flags: undefined, packetId: undefined, queue: run.queue[i]! >= 0 ? run.queue[i] : undefined, verdicts: [], source: run.source,
     byteOffset: run.at[i]!,
   };
   return { packetId, iface, record };
@@ -85,13 +88,14 @@ export class InputPacketReader {
   }
 
   /**
-   * The bulk path (CaptureReader.takeRun): the packets at the front of the buffer that need no
-   * record object, at most `maxCount`, numbered from packets + 1. Undefined when the next thing
+   * The bulk path (CaptureReader.takeRun, EPB options included: a replay uses only epb_queue):
+   * the packets at the front of the buffer that need no record object, at most `maxCount`,
+   * numbered from packets + 1. Undefined when the next thing
    * is something else: call next(). Their interfaces were all returned (and checked) by next()
    * before: `interfaces` has them by stream-global id.
    */
   takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
-    const run = this.reader.takeRun(maxCount, maxEpbBytes);
+    const run = this.reader.takeRun(maxCount, maxEpbBytes, true);
     if (run !== undefined) this.packets += run.count;
     return run;
   }

@@ -117,7 +117,7 @@ export async function replay(program: XdpProgram, source: AsyncIterable<Uint8Arr
     }
     return wait;
   };
-  // Packets in runs (pcap records, plain EPBs), written without per-packet objects, when each
+  // Packets in runs (pcap records, pcapng EPBs), written without per-packet objects, when each
   // packet gets just its exit record (no entry record, filter or callback).
   const runs = capture === 'exit' && options.filter === undefined && options.onPacket === undefined
     ? new RunReplay(program, summary, {

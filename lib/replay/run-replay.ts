@@ -1,6 +1,6 @@
 /**
  * The per-packet path of a plain replay (replay() without an entry capture, a filter or a packet
- * callback) over packet runs (packet-run.ts: pcap records, pcapng EPBs without options). Each
+ * callback) over packet runs (packet-run.ts: pcap records, pcapng EPBs with their epb_queue). Each
  * run is copied into the VM store's host area in one piece (XdpProgram.stage); each frame then
  * moves into the packet page and, when its run has nothing but a verdict to report
  * (XdpProgram.plainRun()), its exit record is built in the other half of the host area and
@@ -91,8 +91,8 @@ export class RunReplay implements BlockEncoder {
   /** Replay every packet of `run`; returns the writer's last backpressure promise, if any. */
   replay(run: PacketRun, interfaces: readonly InterfaceRecord[], firstPacketId: number): void | Promise<void> {
     const program = this.program, vm = program.vm, packet = vm.packet, L = vm.L, s = this.summary, o = this.o;
-    const writer = o.writer, actions = o.actions, queue = o.rxQueue ?? 0;
-    const { data: dataAt, caplen: caplens, origLen: origLens, tsHigh, tsLow, iface: ifaceIds } = run;
+    const writer = o.writer, actions = o.actions;
+    const { data: dataAt, caplen: caplens, origLen: origLens, tsHigh, tsLow, iface: ifaceIds, queue: queues } = run;
     // The whole run into the store at once: each frame is then copied into the packet page
     // within it (a lone packet larger than the host area takes the general path).
     const stagedAt = program.stage(run.bytes, run.from, run.to);
@@ -112,6 +112,8 @@ export class RunReplay implements BlockEncoder {
         ifindex = o.ifindex ?? ifaceId + 1;
         interfaceId = writer === undefined ? 0 : o.exitInterfaceId(ifaceId);
       }
+      // As runContext(): the override, else the EPB's epb_queue, else 0.
+      const queue = o.rxQueue ?? (queues[i]! >= 0 ? queues[i]! : 0);
       const high = tsHigh[i]!, low = tsLow[i]!;
       vm.setTimestamp(high, low);
       program.runAt(data + toStage, caplen, ifindex, queue);

@@ -3,7 +3,7 @@ import { PcapngWriter } from '../../lib/capture/pcapng-writer.ts';
 import { CaptureReader } from '../../lib/capture/read-capture.ts';
 import { RunEpbEncoder } from '../../lib/capture/run-epb-encoder.ts';
 import { FormatError } from '../../lib/errors.ts';
-import { concat, epb, idb, option, pcapHeader, pcapRecord, shb, spb, stringOption, u64 } from '../helpers/capture-bytes.ts';
+import { concat, epb, idb, option, pcapHeader, pcapRecord, shb, spb, stringOption, u32, u64 } from '../helpers/capture-bytes.ts';
 
 /** Seeded LCG, so failures reproduce. */
 function rng(seed: number): () => number {
@@ -192,4 +192,22 @@ test('a pcapng run stops before a block next() refuses, which then fails at its 
   const err = t.throws(() => reader.next(), { instanceOf: FormatError });
   t.is(err?.code, 'TRAILER_MISMATCH');
   t.is(err?.byteOffset, head.length + bad.length - 4);
+});
+
+test('a run with options takes EPBs whose options next() accepts, keeps epb_queue, and stops before bad ones', (t) => {
+  const good = epb({ ts: 7n, data: [1, 2, 3, 4], options: [stringOption(1, 'hi'), option(6, u32(5)), option(2, u32(1))] });
+  const bad = epb({ ts: 8n, data: [5, 6, 7, 8], options: [option(2, [1, 0])] }); // epb_flags of 2 bytes
+  const head = concat(shb(), idb({ options: [option(9, [9])] }));
+  const reader = new CaptureReader();
+  reader.append(concat(head, good, bad));
+  reader.next();
+  reader.next();
+  t.is(reader.takeRun(Infinity, 1 << 20), undefined, 'cat takes no EPB with options');
+  const run = reader.takeRun(Infinity, 1 << 20, true);
+  t.is(run?.count, 1);
+  t.is(run?.queue[0], 5);
+  t.is(reader.takeRun(Infinity, 1 << 20, true), undefined);
+  const err = t.throws(() => reader.next(), { instanceOf: FormatError });
+  t.is(err?.code, 'BAD_OPTION');
+  t.is(err?.byteOffset, head.length + good.length + 32);
 });

@@ -1,10 +1,11 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { loadObject } from '../../lib/object/load-object.ts';
+import { InputPacketReader } from '../../lib/replay/input-packets.ts';
 import { replay, type ReplayOptions } from '../../lib/replay/replay.ts';
 import type { ReplaySummary } from '../../lib/replay/summary.ts';
 import { loadXdpProgram } from '../../lib/xdp/xdp-program.ts';
-import { concat, epb, ethernetFrame, idb, option, pcapHeader, pcapRecord, prng, shb, stringOption, u32 } from '../helpers/capture-bytes.ts';
+import { concat, epb, ethernetFrame, idb, option, pcapHeader, pcapRecord, prng, shb, stringOption, u32, u64 } from '../helpers/capture-bytes.ts';
 import { MIXED_PCAP, readPackets, samplePath } from '../xdp/capture-packets.ts';
 
 // replay() takes packets in runs (RunReplay: pcap records, pcapng EPBs without options) unless a
@@ -39,11 +40,17 @@ function edgeCapture(littleEndian: boolean, nanos: boolean): Uint8Array {
   return concat(pcapHeader({ littleEndian, nanos }), ...records);
 }
 
-/** The same packets as pcapng: two interfaces (µs, ns), every ninth EPB with an epb_queue option (the general path). */
+/**
+ * The same packets as pcapng: two interfaces (µs, ns); EPBs with epb_queue and comments, with
+ * flags, packet ids and verdicts (as xdpreplay writes them), and one queue beyond 2^31 − 1.
+ */
 function edgePcapng(): Uint8Array {
   const blocks = edgePackets().map(({ data, origLen }, i) => epb({
     interfaceId: i % 2, ts: 1_700_000_000_999_990n + BigInt(i) * (i % 2 === 0 ? 1n : 1000n), data, origLen,
-    options: i % 9 === 4 ? [option(6, u32(i % 4)), stringOption(1, 'queued')] : [],
+    options: i === 20 ? [option(6, u32(0x80000000))]
+      : i % 9 === 4 ? [option(6, u32(i % 4)), stringOption(1, 'queued'), option(6, u32(i % 3))]
+        : i % 7 === 2 ? [option(7, [2, ...u64(1n)]), stringOption(1, 'XDP_DROP x.c:1 insns=9'), option(2, u32(1)), option(5, u64(BigInt(i))), option(6, u32(2))]
+          : [],
   }));
   return concat(shb(), idb({ options: [option(9, [6])] }), idb({ options: [option(9, [9])] }), ...blocks);
 }
@@ -83,6 +90,16 @@ for (const [littleEndian, nanos] of [[true, false], [false, true]] as const) {
 
 test('the run path writes and counts pcapng input exactly as the general path does', async (t) => {
   const input = edgePcapng();
+  // Replay runs take EPBs with options (keeping epb_queue), except the queue past int32.
+  const reader = new InputPacketReader();
+  reader.append(input);
+  let inRuns = 0;
+  for (;;) {
+    const run = reader.takeRun(Infinity, 1 << 20);
+    if (run !== undefined) inRuns += run.count;
+    else if (reader.next() === undefined) break;
+  }
+  t.is(inRuns, edgePackets().length - 1);
   for (const [sample, program] of PROGRAMS) {
     for (const chunk of [input.length, 333]) {
       const r = await replayBoth(sample, program, input, chunk, {});
