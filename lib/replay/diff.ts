@@ -3,7 +3,7 @@ import { decodePacket, fieldAt } from '../decode/decode-packet.ts';
 import { ETH_HLEN } from '../xdp/constants.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { actionName, exitLabel, exitRecord, type RecordContext } from './annotate.ts';
-import { forEachInput, runPacket, type InputPacket } from './input-packets.ts';
+import { forEachInput, runPacket, runQueue, type InputPacket } from './input-packets.ts';
 import { openWriter, pipelineInputOptions, runContext, type PipelineOptions } from './replay.ts';
 
 /** What is compared: the verdict only, or the verdict and the output bytes (default). */
@@ -251,9 +251,8 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
     // Packets in runs (pcap records, pcapng EPBs): both versions run each frame from their host
     // areas; a packet both ran plainly to the same verdict and bytes is only counted.
     inputOptions.onRun = (run, interfaces, firstPacketId) => {
-      const oldAt = oldProgram.stage(run.bytes, run.from, run.to) - run.from;
-      const newAt = newProgram.stage(run.bytes, run.from, run.to) - run.from;
-      const staged = oldAt + run.from >= 0 && newAt + run.from >= 0;
+      const oldBase = oldProgram.stage(run.bytes, run.from, run.to), newBase = newProgram.stage(run.bytes, run.from, run.to);
+      const staged = oldBase >= 0 && newBase >= 0, oldAt = oldBase - run.from, newAt = newBase - run.from;
       let wait: void | Promise<void> = undefined;
       for (let i = 0; i < run.count; i++) {
         const caplen = run.caplen[i]!, data = run.data[i]!;
@@ -262,7 +261,7 @@ export async function diff(oldProgram: XdpProgram, newProgram: XdpProgram, sourc
           wait = onPacket(runPacket(run, i, interfaces, firstPacketId + i), undefined, undefined) ?? wait;
           continue;
         }
-        const ifindex = options.ifindex ?? run.iface[i]! + 1, rxQueue = options.rxQueue ?? (run.queue[i]! >= 0 ? run.queue[i]! : 0);
+        const ifindex = options.ifindex ?? run.iface[i]! + 1, rxQueue = runQueue(run, i, options.rxQueue);
         oldProgram.vm.setTimestamp(run.tsHigh[i]!, run.tsLow[i]!);
         newProgram.vm.setTimestamp(run.tsHigh[i]!, run.tsLow[i]!);
         oldProgram.runAt(oldAt + data, caplen, ifindex, rxQueue);

@@ -29,6 +29,11 @@ export function runPacket(run: PacketRun, i: number, interfaces: readonly Interf
   return { packetId, iface, record };
 }
 
+/** The rx queue packet i of a run runs with, as runContext() decides it: `override`, else its epb_queue, else 0. */
+export function runQueue(run: PacketRun, i: number, override: number | undefined): number {
+  return override ?? (run.queue[i]! >= 0 ? run.queue[i]! : 0);
+}
+
 export type InputEvent = { type: 'interface'; iface: InterfaceRecord } | { type: 'packet'; packet: InputPacket };
 
 export interface InputEnd {

@@ -21,7 +21,7 @@ import type { InterfaceRecord } from '../capture/types.ts';
 import { ETH_HLEN, XdpAction } from '../xdp/constants.ts';
 import type { XdpProgram, XdpResult } from '../xdp/xdp-program.ts';
 import { actionName, commentHead, exitLabelAt } from './annotate.ts';
-import { runPacket, type InputPacket } from './input-packets.ts';
+import { runPacket, runQueue, type InputPacket } from './input-packets.ts';
 import type { ReplaySummary } from './summary.ts';
 
 /** Packets that left at one exit with one verdict, counted until the next fold into the summary. */
@@ -92,7 +92,7 @@ export class RunReplay implements BlockEncoder {
   replay(run: PacketRun, interfaces: readonly InterfaceRecord[], firstPacketId: number): void | Promise<void> {
     const program = this.program, vm = program.vm, packet = vm.packet, L = vm.L, s = this.summary, o = this.o;
     const writer = o.writer, actions = o.actions;
-    const { data: dataAt, caplen: caplens, origLen: origLens, tsHigh, tsLow, iface: ifaceIds, queue: queues } = run;
+    const { data: dataAt, caplen: caplens, origLen: origLens, tsHigh, tsLow, iface: ifaceIds } = run;
     // The whole run into the store at once: each frame is then copied into the packet page
     // within it (a lone packet larger than the host area takes the general path).
     const stagedAt = program.stage(run.bytes, run.from, run.to);
@@ -112,8 +112,7 @@ export class RunReplay implements BlockEncoder {
         ifindex = o.ifindex ?? ifaceId + 1;
         interfaceId = writer === undefined ? 0 : o.exitInterfaceId(ifaceId);
       }
-      // As runContext(): the override, else the EPB's epb_queue, else 0.
-      const queue = o.rxQueue ?? (queues[i]! >= 0 ? queues[i]! : 0);
+      const queue = runQueue(run, i, o.rxQueue);
       const high = tsHigh[i]!, low = tsLow[i]!;
       vm.setTimestamp(high, low);
       program.runAt(data + toStage, caplen, ifindex, queue);
