@@ -107,7 +107,7 @@ export class PcapStreamReader implements CaptureStreamReader {
    * buffered, or while next() still has the file header to return (call next() until it
    * returns undefined first). Same caplen cap and errors as next().
    */
-  takeRun(maxCount: number, maxEpbBytes: number, _withOptions = false): PacketRun | undefined {
+  takeRun(maxCount: number, maxEpbBytes: number): PacketRun | undefined {
     if (!this.headerDone || this.pendingInterface !== undefined) return undefined;
     const b = this.buf;
     const v = b.view;
